@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    AGENT = "agent", _("Agent")
+    MANAGER = "manager", _("Manager")
+    ADMIN = "admin", _("Administrator")
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """What makes a Django user a member of the support staff."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    available = models.BooleanField(_("available for assignment"), default=True)
+    max_open_tickets = models.PositiveIntegerField(_("maximum open tickets"), default=25)
+
+    class Meta:
+        verbose_name = _("agent profile")
+        verbose_name_plural = _("agent profiles")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def is_manager(self) -> bool:
+        return self.role in {Role.MANAGER, Role.ADMIN}

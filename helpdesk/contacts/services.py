@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+
+from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
+
+
+def identity_resolve(
+    *,
+    kind: str,
+    address: str,
+    name: str = "",
+    verified: bool = False,
+    seen_at: datetime | None = None,
+    contact: Contact | None = None,
+) -> ContactIdentity:
+    """The identity for (kind, address), created with a new contact the first time.
+
+    A verified sighting upgrades an unverified identity; nothing ever downgrades one.
+    Races on a new address end in the unique constraint; callers retry in a new transaction.
+    """
+    address = normalize_address(kind, address)
+    identity = (
+        ContactIdentity.objects.select_related("contact").filter(kind=kind, address=address).first()
+    )
+    if identity is None:
+        with transaction.atomic():
+            contact = contact or Contact.objects.create(name=name[:200])
+            identity = ContactIdentity.objects.create(
+                contact=contact,
+                kind=kind,
+                address=address,
+                display_name=name[:200],
+                verified=verified,
+                last_seen_at=seen_at,
+            )
+        return identity
+    changed = []
+    if verified and not identity.verified:
+        identity.verified = True
+        changed.append("verified")
+    if name and not identity.display_name:
+        identity.display_name = name[:200]
+        changed.append("display_name")
+    if seen_at:
+        identity.last_seen_at = seen_at
+        changed.append("last_seen_at")
+    if changed:
+        identity.save(update_fields=changed)
+    if name and not identity.contact.name:
+        identity.contact.name = name[:200]
+        identity.contact.save(update_fields=["name", "updated_at"])
+    return identity

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from helpdesk.tickets.events import inbox_group, ticket_group
+from helpdesk.tickets.selectors import inboxes_visible_to, is_staff_member, tickets_visible_to
+
+
+class AgentConsumer(AsyncJsonWebsocketConsumer):
+    """Live events for a support agent: the inboxes they may see, and tickets they open."""
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        user = self.scope.get("user")
+        if user is None or not await database_sync_to_async(is_staff_member)(user):
+            await self.close(code=4403)
+            return
+        inbox_ids = await database_sync_to_async(
+            lambda: list(inboxes_visible_to(user).values_list("pk", flat=True))
+        )()
+        await self.accept()
+        for inbox_id in inbox_ids:
+            await self._join(inbox_group(inbox_id))
+        await self.send_json({"type": "ready", "inboxes": inbox_ids})
+
+    async def _join(self, group: str) -> None:
+        await self.channel_layer.group_add(group, self.channel_name)
+        self.groups_joined.append(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        ticket_id = content.get("watch_ticket") if isinstance(content, dict) else None
+        if not isinstance(ticket_id, int):
+            await self.send_json({"type": "error", "error": "unknown command"})
+            return
+        user = self.scope["user"]
+        allowed = await database_sync_to_async(
+            lambda: tickets_visible_to(user).filter(pk=ticket_id).exists()
+        )()
+        if not allowed:
+            await self.send_json({"type": "error", "error": "not found", "ticket": ticket_id})
+            return
+        await self._join(ticket_group(ticket_id))
+        await self.send_json({"type": "watching", "ticket": ticket_id})
+
+    async def helpdesk_event(self, message: dict) -> None:
+        await self.send_json(message["event"])

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from helpdesk.tickets.services import RetryLater, message_deliver, outbound_requeue_stale
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def message_deliver_task(self, message_id: int) -> str:
+    try:
+        return message_deliver(message_id=message_id)
+    except RetryLater as exc:
+        if self.request.is_eager:
+            # Run in-process (embedded default): no broker to wait on; the message stays
+            # queued with its next attempt time and the outbound sweep retries it.
+            return "queued"
+        raise self.retry(countdown=exc.countdown, max_retries=None) from exc
+
+
+@shared_task(ignore_result=True)
+def outbound_requeue_stale_task() -> dict[str, int]:
+    return outbound_requeue_stale()

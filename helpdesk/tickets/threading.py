@@ -1,0 +1,93 @@
+"""Which ticket an inbound message belongs to.
+
+Rules run in order; the first that finds a ticket wins and its reason is recorded on the
+message. Channels with stronger signals (email headers) add rules in front of the generic one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db.models import Q
+
+from channels_in.base import InboundMessage
+from helpdesk.contacts.models import Contact
+from helpdesk.tickets.models import (
+    Direction,
+    Inbox,
+    Message,
+    ThreadingReason,
+    Ticket,
+    TicketStatus,
+)
+
+Rule = Callable[..., Ticket | None]
+
+
+def _followed_ticket(ticket: Ticket) -> Ticket:
+    """A merged ticket's messages continue in the ticket it was merged into."""
+    seen = {ticket.pk}
+    while ticket.merged_into_id and ticket.merged_into_id not in seen:
+        ticket = Ticket.objects.get(pk=ticket.merged_into_id)
+        seen.add(ticket.pk)
+    return ticket
+
+
+def by_reply_headers(
+    *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+) -> Ticket | None:
+    """The message answers one of ours or of the customer's earlier messages in this inbox."""
+    if not inbound.in_reply_to:
+        return None
+    earlier = (
+        Message.objects.filter(inbox=inbox, external_id__in=list(inbound.in_reply_to))
+        .select_related("ticket")
+        .order_by("-created_at")
+        .first()
+    )
+    if earlier is None:
+        return None
+    ticket = _followed_ticket(earlier.ticket)
+    # Someone else replying to a message they were sent (a forwarded mail, a CC) is threaded
+    # only when the original went to or came from the same contact.
+    if ticket.contact_id != contact.pk and not earlier.ticket.messages.filter(
+        direction=Direction.INBOUND, identity__contact=contact
+    ).exists():
+        return None
+    return ticket
+
+
+def by_reopen_window(
+    *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+) -> Ticket | None:
+    """The contact's latest ticket in this inbox, if it saw activity within the window."""
+    ticket = (
+        Ticket.objects.filter(contact=contact, inbox=inbox, merged_into__isnull=True)
+        .exclude(status=TicketStatus.CLOSED)
+        .filter(Q(last_message_at__gte=now - inbox.reopen_window))
+        .order_by("-last_message_at", "-id")
+        .first()
+    )
+    return ticket
+
+
+RULES: list[tuple[Rule, str]] = [
+    (by_reply_headers, ThreadingReason.REPLY_HEADERS),
+    (by_reopen_window, ThreadingReason.REOPEN_WINDOW),
+]
+
+# Rules that apply only to one inbox kind, run before the generic ones (email adds its
+# subject-token rule here).
+KIND_RULES: dict[str, list[tuple[Rule, str]]] = {}
+
+
+def ticket_for_inbound(
+    *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+) -> tuple[Ticket | None, str]:
+    rules = [RULES[0], *KIND_RULES.get(inbox.kind, []), *RULES[1:]]
+    for rule, reason in rules:
+        ticket = rule(inbound=inbound, inbox=inbox, contact=contact, now=now)
+        if ticket is not None:
+            return ticket, reason
+    return None, ThreadingReason.NEW_TICKET

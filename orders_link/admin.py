@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from orders_link.models import Order, OrderLine, Shipment, Store, TrackingEvent
+
+
+@admin.register(Store)
+class StoreAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "connector", "domain"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+
+
+class ShipmentInline(admin.TabularInline):
+    model = Shipment
+    extra = 0
+    fields = ["carrier", "tracking_number", "status", "promised_date", "estimated_delivery"]
+    show_change_link = True
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "store", "customer_name", "email", "status", "placed_at", "total"]
+    list_filter = ["status", "store"]
+    search_fields = ["number", "email", "customer_name", "phone"]
+    raw_id_fields = ["contact"]
+    date_hierarchy = "placed_at"
+    inlines = [OrderLineInline, ShipmentInline]
+
+
+class TrackingEventInline(admin.TabularInline):
+    model = TrackingEvent
+    extra = 0
+
+
+@admin.register(Shipment)
+class ShipmentAdmin(admin.ModelAdmin):
+    list_display = ["tracking_number", "carrier", "order", "status", "promised_date", "estimated_delivery", "last_scan_at"]
+    list_filter = ["status", "carrier"]
+    search_fields = ["tracking_number", "order__number"]
+    raw_id_fields = ["order"]
+    inlines = [TrackingEventInline]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class OrdersLinkConfig(AppConfig):
+    name = "orders_link"
+    verbose_name = _("Orders and shipments")

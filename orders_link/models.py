@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Store(models.Model):
+    """A shop whose orders come in through one connector."""
+
+    class Connector(models.TextChoices):
+        SHOPIFY = "shopify", "Shopify"
+        WOOCOMMERCE = "woocommerce", "WooCommerce"
+        IMPORT = "import", _("File import / API")
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    connector = models.CharField(
+        _("connector"), max_length=16, choices=Connector.choices, default=Connector.IMPORT
+    )
+    domain = models.CharField(_("shop domain"), max_length=255, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    config = models.JSONField(_("configuration"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("store")
+        verbose_name_plural = _("stores")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrderStatus(models.TextChoices):
+    UNPROCESSED = "unprocessed", _("Unprocessed")
+    AWAITING_STOCK = "awaiting_stock", _("Awaiting stock")
+    PICKED = "picked", _("Picked")
+    PACKING = "packing", _("Packing")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
+OPEN_ORDER_STATUSES = (
+    OrderStatus.UNPROCESSED,
+    OrderStatus.AWAITING_STOCK,
+    OrderStatus.PICKED,
+    OrderStatus.PACKING,
+    OrderStatus.READY_TO_SHIP,
+    OrderStatus.SHIPPED,
+)
+
+
+class Order(models.Model):
+    store = models.ForeignKey(Store, on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(_("order number"), max_length=64)
+    external_id = models.CharField(_("id in the shop"), max_length=64, blank=True)
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    email = models.EmailField(_("customer email"), blank=True)
+    phone = models.CharField(_("customer phone"), max_length=32, blank=True)
+    customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
+    postcode = models.CharField(_("shipping postcode"), max_length=20, blank=True)
+    country = models.CharField(_("shipping country"), max_length=2, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.UNPROCESSED
+    )
+    placed_at = models.DateTimeField(_("placed"))
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=0)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    # The shop's own timestamp of the data we hold: an older webhook never overwrites newer data.
+    source_updated_at = models.DateTimeField(_("updated in the shop"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-placed_at"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(fields=["store", "number"], name="order_unique_number")
+        ]
+        indexes = [
+            models.Index(fields=["contact", "-placed_at"]),
+            models.Index(fields=["email"]),
+            models.Index(fields=["number"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.CharField(_("SKU"), max_length=64, blank=True)
+    title = models.CharField(_("product"), max_length=255)
+    quantity = models.PositiveIntegerField(_("quantity"), default=1)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.title}"
+
+
+class ShipmentStatus(models.TextChoices):
+    PENDING = "pending", _("Label created")
+    INFO_RECEIVED = "info_received", _("Info received")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED_ATTEMPT = "failed_attempt", _("Failed delivery attempt")
+    EXCEPTION = "exception", _("Exception")
+    DELAYED = "delayed", _("Delayed")
+    RETURNED = "returned", _("Returned to sender")
+
+
+class Shipment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    carrier = models.CharField(_("carrier"), max_length=64)
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    tracking_url = models.URLField(_("tracking link"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING
+    )
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    promised_date = models.DateField(_("promised delivery date"), null=True, blank=True)
+    estimated_delivery = models.DateField(_("estimated delivery"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    last_scan_at = models.DateTimeField(_("last scan"), null=True, blank=True)
+    last_scan_location = models.CharField(_("last scan location"), max_length=200, blank=True)
+    destination_postcode = models.CharField(_("destination postcode"), max_length=20, blank=True)
+    destination_country = models.CharField(_("destination country"), max_length=2, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "tracking_number"], name="shipment_unique_tracking"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["tracking_number"]),
+            models.Index(fields=["status", "promised_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class TrackingEvent(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(_("status"), max_length=20, choices=ShipmentStatus.choices)
+    occurred_at = models.DateTimeField(_("occurred"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    external_id = models.CharField(_("external id"), max_length=128, null=True, blank=True)
+    estimated_delivery = models.DateField(_("carrier estimate"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "external_id"], name="tracking_event_unique_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["shipment", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.shipment} {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.conf import settings
+
+from tests.factories import AgentFactory, InboxFactory
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+POSTGRES = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    skip_redis = pytest.mark.skip(reason="needs REDIS_URL: runs in the PostgreSQL + Redis lane")
+    skip_pg = pytest.mark.skip(reason="needs DATABASE_URL (PostgreSQL): runs in the second lane")
+    for item in items:
+        if "redis" in item.keywords and not REDIS_URL:
+            item.add_marker(skip_redis)
+        if "postgres" in item.keywords and not POSTGRES:
+            item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks():
+    """Tasks run in-process in every lane, except in tests that start a real worker."""
+    from helpdesk.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def email_inbox(db):
+    return InboxFactory(kind="email", name="Support email", config={"address": "support@shop.test"})
+
+
+@pytest.fixture
+def agent(db):
+    return AgentFactory(username="alice")
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    client.force_login(agent)
+    return client
+
+
+@pytest.fixture
+def smtp_server():
+    from tests.smtp_server import SMTPServer
+
+    with SMTPServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp_inbox(db, smtp_server):
+    """An email inbox whose replies go through the local SMTP server."""
+    return InboxFactory(
+        kind="email",
+        name="Support email",
+        config={
+            "address": "support@shop.test",
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp_server.port,
+        },
+    )
