@@ -23,7 +23,7 @@ from channels_in.base import (
     Recipient,
 )
 from channels_in.registry import get_adapter
-from helpdesk.contacts.models import ContactIdentity
+from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.contacts.services import identity_resolve
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
@@ -41,6 +41,7 @@ from helpdesk.tickets.models import (
     TicketStatus,
 )
 from helpdesk.tickets.threading import ticket_for_inbound
+from orders_link.models import Order
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +143,75 @@ def _receive(inbound: InboundMessage) -> ReceiveResult:
         )
     if not created:
         _ticket_touch_inbound(ticket, now=now)
+    if ticket.order_id is None:
+        ticket_link_order_from_message(ticket=ticket, message=message)
     events.message_event(message, created_ticket=created)
     return ReceiveResult("created" if created else "threaded", ticket, message)
+
+
+def ticket_open(
+    *,
+    contact: Contact,
+    inbox: Inbox,
+    subject: str,
+    order: Order | None = None,
+    language: str = "",
+) -> Ticket:
+    """Open a ticket from our side (a proactive notice), before any customer message."""
+    now = timezone.now()
+    return Ticket.objects.create(
+        contact=contact,
+        inbox=inbox,
+        team=inbox.team,
+        subject=subject[:255],
+        order=order,
+        language=language or contact.language,
+        last_message_at=now,
+    )
+
+
+def ticket_link_order_from_message(*, ticket: Ticket, message: Message) -> None:
+    """Link the order the customer is writing about, when it is theirs to ask about."""
+    from orders_link.selectors import order_for_message
+
+    order = order_for_message(contact=ticket.contact, text=f"{message.subject}\n{message.text}")
+    if order is not None:
+        ticket.order = order
+        ticket.save(update_fields=["order", "updated_at"])
+
+
+def message_delivery_update(
+    *, inbox: Inbox, external_id: str, state: str, error: str = ""
+) -> Message | None:
+    """A provider reports what became of a message we sent (Twilio status callbacks...).
+
+    States only move forward (sent -> delivered -> read; failed is final); a late or repeated
+    report never moves a message back. Returns None for an id we never sent.
+    """
+    order = [DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ]
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .filter(inbox=inbox, external_id=external_id, direction=Direction.OUTBOUND)
+            .first()
+        )
+        if message is None:
+            return None
+        current = message.delivery_state
+        if current == DeliveryState.FAILED:
+            return message
+        if state == DeliveryState.FAILED:
+            message.delivery_state = DeliveryState.FAILED
+            message.delivery_error = error
+        elif state in order and (current not in order or order.index(state) > order.index(current)):
+            message.delivery_state = state
+            if state == DeliveryState.DELIVERED:
+                message.delivered_at = timezone.now()
+        else:
+            return message
+        message.save(update_fields=["delivery_state", "delivery_error", "delivered_at"])
+        events.delivery_event(message)
+    return message
 
 
 def _subject_for(inbound: InboundMessage) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
+from importlib import import_module
 
 from django.db.models import Q
 
@@ -77,15 +79,24 @@ RULES: list[tuple[Rule, str]] = [
     (by_reopen_window, ThreadingReason.REOPEN_WINDOW),
 ]
 
-# Rules that apply only to one inbox kind, run before the generic ones (email adds its
-# subject-token rule here).
-KIND_RULES: dict[str, list[tuple[Rule, str]]] = {}
+# Rules that apply only to one inbox kind, as "module:function" paths, run after the reply
+# headers and before the reopen window.
+KIND_RULES: dict[str, list[tuple[str, str]]] = {}
+
+
+@cache
+def _kind_rules(kind: str) -> list[tuple[Rule, str]]:
+    rules = []
+    for target, reason in KIND_RULES.get(kind, []):
+        module_name, _, name = target.partition(":")
+        rules.append((getattr(import_module(module_name), name), reason))
+    return rules
 
 
 def ticket_for_inbound(
     *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
 ) -> tuple[Ticket | None, str]:
-    rules = [RULES[0], *KIND_RULES.get(inbox.kind, []), *RULES[1:]]
+    rules = [RULES[0], *_kind_rules(inbox.kind), *RULES[1:]]
     for rule, reason in rules:
         ticket = rule(inbound=inbound, inbox=inbox, contact=contact, now=now)
         if ticket is not None:
