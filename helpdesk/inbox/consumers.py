@@ -3,6 +3,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from helpdesk.accounts.services import agent_presence_clear, agent_presence_mark
 from helpdesk.tickets.events import inbox_group, ticket_group
 from helpdesk.tickets.selectors import inboxes_visible_to, is_staff_member, tickets_visible_to
 
@@ -22,6 +23,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             lambda: list(inboxes_visible_to(user).values_list("pk", flat=True))
         )()
         await self.accept()
+        await database_sync_to_async(agent_presence_mark)(user_id=user.pk)
         for inbox_id in inbox_ids:
             await self._join(inbox_group(inbox_id))
         await self.send_json({"type": "ready", "inboxes": inbox_ids})
@@ -31,15 +33,22 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined.append(group)
 
     async def disconnect(self, code: int) -> None:
+        user = self.scope.get("user")
+        if getattr(self, "groups_joined", None) and user is not None:
+            await database_sync_to_async(agent_presence_clear)(user_id=user.pk)
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive_json(self, content, **kwargs) -> None:
+        user = self.scope["user"]
+        await database_sync_to_async(agent_presence_mark)(user_id=user.pk)
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+            return
         ticket_id = content.get("watch_ticket") if isinstance(content, dict) else None
         if not isinstance(ticket_id, int):
             await self.send_json({"type": "error", "error": "unknown command"})
             return
-        user = self.scope["user"]
         allowed = await database_sync_to_async(
             lambda: tickets_visible_to(user).filter(pk=ticket_id).exists()
         )()

@@ -331,8 +331,13 @@ def message_reply(
     inbox: Inbox | None = None,
     files: tuple[tuple[str, str, bytes], ...] = (),
     metadata: dict | None = None,
+    send_after: datetime | None = None,
 ) -> Message:
-    """Queue a reply to the customer; a Celery task delivers it after commit."""
+    """Queue a reply to the customer; a Celery task delivers it after commit.
+
+    With ``send_after`` (quiet hours) the message waits, queued and visible, until the
+    outbound sweep finds it due.
+    """
     identity = identity or _reply_identity(ticket)
     if inbox is None:
         inbox = ticket.inbox
@@ -359,6 +364,7 @@ def message_reply(
             external_id=_new_message_id(ticket) if inbox.kind == "email" else None,
             threading_reason=ThreadingReason.AGENT,
             delivery_state=DeliveryState.QUEUED,
+            next_attempt_at=send_after,
             metadata=metadata or {},
         )
         for filename, content_type, content in files:
@@ -375,7 +381,8 @@ def message_reply(
             fields.append("status")
         ticket.save(update_fields=fields)
         events.message_event(message)
-        _enqueue_delivery(message.pk)
+        if send_after is None or send_after <= now:
+            _enqueue_delivery(message.pk)
     return message
 
 

@@ -175,3 +175,22 @@ def test_opted_out_identity_is_not_messaged(smtp_inbox, smtp_server, agent, djan
     reply.refresh_from_db()
     assert reply.delivery_state == DeliveryState.FAILED
     assert smtp_server.received == []
+
+
+def test_a_reply_held_for_quiet_hours_waits_until_due(
+    smtp_inbox, smtp_server, agent, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(smtp_inbox)
+    morning = timezone.now() + timezone.timedelta(hours=8)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = message_reply(ticket=ticket, author=agent, text="Good morning", send_after=morning)
+        outbound_requeue_stale()
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.QUEUED
+    assert smtp_server.received == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        outbound_requeue_stale(now=morning)
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.SENT
+    assert len(smtp_server.received) == 1
