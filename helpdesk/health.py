@@ -7,7 +7,6 @@ import uuid
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -51,13 +50,13 @@ def _channel_layer() -> str:
 
 
 def _broker() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return "eager (tasks run in-process)"
     from helpdesk.celery import app
 
+    if app.conf.task_always_eager:
+        return "eager (tasks run in-process)"
     with app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=2)
-    return conn.transport_cls if isinstance(conn.transport_cls, str) else "broker"
+        conn.ensure_connection(max_retries=1, timeout=2, interval_start=0, interval_max=0)
+        return conn.transport.driver_type
 
 
 @never_cache
@@ -69,4 +68,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "broker": _check(_broker),
     }
     ok = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503)
+    return JsonResponse(
+        {"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503
+    )

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "helpdesk",
     "helpdesk.accounts",
     "helpdesk.contacts",
     "helpdesk.tickets",
@@ -117,7 +118,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "helpdesk.sqlite3",
+            "NAME": str(DATA_DIR / "helpdesk.sqlite3"),
             # WAL and a busy timeout let the web process and management commands share the
             # file; IMMEDIATE transactions take the write lock up front (no upgrade deadlock).
             "OPTIONS": {
@@ -127,7 +128,7 @@ else:
             },
             # A file, not shared-cache memory, so tests see real locking and a server
             # process started by a test can open the same database.
-            "TEST": {"NAME": DATA_DIR / "test-helpdesk.sqlite3"},
+            "TEST": {"NAME": str(DATA_DIR / "test-helpdesk.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -152,7 +153,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

@@ -14,4 +14,3 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("inbox/", include("helpdesk.inbox.urls")),
 ]
-

@@ -43,7 +43,9 @@ def server_env(**extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def process(args: list[str], *, env: dict[str, str], ready: str, timeout: float = 30) -> Iterator[subprocess.Popen]:
+def process(
+    args: list[str], *, env: dict[str, str], ready: str, timeout: float = 30
+) -> Iterator[subprocess.Popen]:
     """Run ``args`` until the block ends; wait for ``ready`` in its output first."""
     proc = subprocess.Popen(
         args,
@@ -79,7 +81,16 @@ def process(args: list[str], *, env: dict[str, str], ready: str, timeout: float 
 def daphne(**env: str) -> Iterator[int]:
     port = free_port()
     with process(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "helpdesk.asgi:application"],
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "helpdesk.asgi:application",
+        ],
         env=server_env(**env),
         ready="Listening on TCP address",
     ):
@@ -90,9 +101,20 @@ def daphne(**env: str) -> Iterator[int]:
 def celery_worker(queue: str, **env: str) -> Iterator[None]:
     with process(
         [
-            sys.executable, "-m", "celery", "-A", "helpdesk", "worker",
-            "--pool=solo", "-Q", queue, "-l", "info",
-            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "helpdesk",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "-l",
+            "info",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
         ],
         env=server_env(CELERY_TASK_ALWAYS_EAGER="0", **env),
         ready="ready.",

@@ -25,7 +25,7 @@ admin.site.unregister(User)
 @admin.register(User)
 class AgentUserAdmin(UserAdmin):
     inlines = [AgentProfileInline]
-    list_display = [*UserAdmin.list_display, "role"]
+    list_display = ("username", "email", "first_name", "last_name", "is_staff", "role")
 
     @admin.display(description="role")
     def role(self, obj) -> str:

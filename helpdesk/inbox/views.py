@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -36,10 +39,14 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "unsolved")
     tickets = tickets_visible_to(request.user).select_related("contact", "inbox", "assignee")
     if status == "unsolved":
-        tickets = tickets.filter(status__in=[TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING])
+        tickets = tickets.filter(
+            status__in=[TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING]
+        )
     elif status in TicketStatus.values:
         tickets = tickets.filter(status=status)
-    page = Paginator(tickets.order_by("-last_message_at", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(tickets.order_by("-last_message_at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "inbox/ticket_list.html",
@@ -56,14 +63,17 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ReplyForm(request.POST)
         if form.is_valid():
+            agent = cast(User, request.user)
             if form.cleaned_data["internal"]:
-                note_add(ticket=ticket, author=request.user, text=form.cleaned_data["text"])
+                note_add(ticket=ticket, author=agent, text=form.cleaned_data["text"])
             else:
-                message_reply(ticket=ticket, author=request.user, text=form.cleaned_data["text"])
+                message_reply(ticket=ticket, author=agent, text=form.cleaned_data["text"])
             return redirect("inbox:ticket_detail", pk=ticket.pk)
     else:
         form = ReplyForm()
-    orders = ticket.contact.orders.prefetch_related("lines", "shipments").order_by("-placed_at")[:10]
+    orders = ticket.contact.orders.prefetch_related("lines", "shipments").order_by("-placed_at")[
+        :10
+    ]
     return render(
         request,
         "inbox/ticket_detail.html",
@@ -84,7 +94,9 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
     form = StatusForm(request.POST)
     if form.is_valid():
-        ticket_set_status(ticket=ticket, status=form.cleaned_data["status"], actor=request.user)
+        ticket_set_status(
+            ticket=ticket, status=form.cleaned_data["status"], actor=cast(User, request.user)
+        )
         messages.success(request, _("Status changed."))
     return redirect("inbox:ticket_detail", pk=ticket.pk)
 

@@ -18,7 +18,15 @@ class TagAdmin(admin.ModelAdmin):
 class MessageInline(admin.StackedInline):
     model = Message
     extra = 0
-    fields = ["direction", "kind", "author_type", "author", "text", "delivery_state", "delivery_error"]
+    fields = (
+        "direction",
+        "kind",
+        "author_type",
+        "author",
+        "text",
+        "delivery_state",
+        "delivery_error",
+    )
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -26,7 +34,16 @@ class MessageInline(admin.StackedInline):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ["id", "subject", "contact", "inbox", "status", "priority", "assignee", "last_message_at"]
+    list_display = [
+        "id",
+        "subject",
+        "contact",
+        "inbox",
+        "status",
+        "priority",
+        "assignee",
+        "last_message_at",
+    ]
     list_filter = ["status", "priority", "inbox", "team", "handler"]
     search_fields = ["id", "subject", "contact__name", "contact__identities__address"]
     raw_id_fields = ["contact", "order", "assignee", "merged_into"]
@@ -43,7 +60,15 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Message)
 class MessageAdmin(admin.ModelAdmin):
-    list_display = ["id", "ticket", "direction", "kind", "author_type", "delivery_state", "created_at"]
+    list_display = [
+        "id",
+        "ticket",
+        "direction",
+        "kind",
+        "author_type",
+        "delivery_state",
+        "created_at",
+    ]
     list_filter = ["direction", "kind", "delivery_state", "inbox"]
     search_fields = ["text", "external_id"]
     raw_id_fields = ["ticket", "identity", "author", "raw"]
@@ -54,5 +79,13 @@ class MessageAdmin(admin.ModelAdmin):
 class RawInboundAdmin(admin.ModelAdmin):
     list_display = ["id", "inbox", "source", "content_type", "status", "received_at"]
     list_filter = ["status", "inbox"]
-    readonly_fields = ["inbox", "source", "content_type", "headers", "status", "error", "received_at"]
+    readonly_fields = [
+        "inbox",
+        "source",
+        "content_type",
+        "headers",
+        "status",
+        "error",
+        "received_at",
+    ]
     exclude = ["payload"]

@@ -86,9 +86,14 @@ class Inbox(models.Model):
         return f"inbox-{self.pk}"
 
     def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
         from channels_in.registry import get_adapter
 
-        adapter = get_adapter(self.kind)
+        try:
+            adapter = get_adapter(self.kind)
+        except LookupError:
+            raise ValidationError({"kind": _("This kind of inbox is not available.")}) from None
         self.config = adapter.clean_config(self.config or {})
 
 

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from channels_in.base import (
@@ -203,7 +204,10 @@ def message_delivery_update(
         if state == DeliveryState.FAILED:
             message.delivery_state = DeliveryState.FAILED
             message.delivery_error = error
-        elif state in order and (current not in order or order.index(state) > order.index(current)):
+        elif state in order and (
+            current not in order
+            or order.index(DeliveryState(state)) > order.index(DeliveryState(current))
+        ):
             message.delivery_state = state
             if state == DeliveryState.DELIVERED:
                 message.delivered_at = timezone.now()
@@ -261,9 +265,7 @@ def attachment_store(
     return attachment
 
 
-def ticket_status_event(
-    ticket: Ticket, *, old: str, new: str, actor: AbstractBaseUser | None
-) -> Message:
+def ticket_status_event(ticket: Ticket, *, old: str, new: str, actor: User | None) -> Message:
     """Record a status change in the ticket's timeline."""
     return Message.objects.create(
         ticket=ticket,
@@ -276,9 +278,7 @@ def ticket_status_event(
     )
 
 
-def ticket_set_status(
-    *, ticket: Ticket, status: str, actor: AbstractBaseUser | None = None
-) -> Ticket:
+def ticket_set_status(*, ticket: Ticket, status: str, actor: User | None = None) -> Ticket:
     if status == ticket.status:
         return ticket
     now = timezone.now()
@@ -324,7 +324,7 @@ def message_reply(
     *,
     ticket: Ticket,
     text: str,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
     author_type: str = AuthorType.AGENT,
     html: str = "",
     identity: ContactIdentity | None = None,
@@ -402,7 +402,7 @@ def _reply_subject(ticket: Ticket) -> str:
     return subject[:255]
 
 
-def note_add(*, ticket: Ticket, author: AbstractBaseUser, text: str) -> Message:
+def note_add(*, ticket: Ticket, author: User, text: str) -> Message:
     with transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
@@ -420,7 +420,9 @@ def note_add(*, ticket: Ticket, author: AbstractBaseUser, text: str) -> Message:
 def _enqueue_delivery(message_id: int) -> None:
     from helpdesk.tickets.tasks import message_deliver_task
 
-    transaction.on_commit(lambda: message_deliver_task.delay(message_id))
+    # robust: a broker that is down must not fail the request that queued the reply; the
+    # message stays queued and the outbound sweep enqueues it again.
+    transaction.on_commit(lambda: message_deliver_task.delay(message_id), robust=True)
 
 
 class RetryLater(Exception):
@@ -450,9 +452,12 @@ def message_deliver(*, message_id: int) -> str:
         if message.delivery_state != DeliveryState.QUEUED:
             return "skipped"
         inbox = message.inbox
-        adapter = get_adapter(inbox.kind) if inbox else None
-        if inbox is None or adapter is None or message.identity is None:
+        if inbox is None or message.identity is None:
             return _mark_failed(message, reason="No channel or recipient for this message.")
+        try:
+            adapter = get_adapter(inbox.kind)
+        except LookupError as exc:
+            return _mark_failed(message, reason=str(exc))
         if not adapter.is_configured(inbox.config):
             message.delivery_state = DeliveryState.OUTBOX
             message.delivery_error = ""
@@ -512,14 +517,13 @@ def _outbound_payload(message: Message) -> OutboundMessage:
     inbox = message.inbox
     identity = message.identity
     assert inbox is not None and identity is not None
-    thread = tuple(
-        ticket.messages.filter(
-            inbox=inbox, kind=MessageKind.MESSAGE, external_id__isnull=False
-        )
+    earlier_ids = (
+        ticket.messages.filter(inbox=inbox, kind=MessageKind.MESSAGE, external_id__isnull=False)
         .exclude(pk=message.pk)
         .order_by("created_at", "id")
         .values_list("external_id", flat=True)
     )
+    thread = tuple(external_id for external_id in earlier_ids if external_id)
     return OutboundMessage(
         message_id=message.pk,
         ticket_id=ticket.pk,
@@ -549,9 +553,13 @@ def outbound_requeue_stale(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     due = list(
-        Message.objects.filter(
-            delivery_state=DeliveryState.QUEUED, next_attempt_at__lte=now
-        ).values_list("pk", flat=True)[:1000]
+        Message.objects.filter(delivery_state=DeliveryState.QUEUED)
+        .filter(
+            Q(next_attempt_at__lte=now)
+            # queued but never picked up: the enqueue was lost (broker down at commit)
+            | Q(next_attempt_at__isnull=True, created_at__lte=now - timedelta(minutes=2))
+        )
+        .values_list("pk", flat=True)[:1000]
     )
     for message_id in due:
         _enqueue_delivery(message_id)

@@ -53,9 +53,12 @@ def by_reply_headers(
     ticket = _followed_ticket(earlier.ticket)
     # Someone else replying to a message they were sent (a forwarded mail, a CC) is threaded
     # only when the original went to or came from the same contact.
-    if ticket.contact_id != contact.pk and not earlier.ticket.messages.filter(
-        direction=Direction.INBOUND, identity__contact=contact
-    ).exists():
+    if (
+        ticket.contact_id != contact.pk
+        and not earlier.ticket.messages.filter(
+            direction=Direction.INBOUND, identity__contact=contact
+        ).exists()
+    ):
         return None
     return ticket
 

@@ -61,7 +61,11 @@ async def test_watching_another_teams_ticket_is_refused():
     await comm.connect()
     await comm.receive_json_from()
     await comm.send_json_to({"watch_ticket": ticket.pk})
-    assert await comm.receive_json_from() == {"type": "error", "error": "not found", "ticket": ticket.pk}
+    assert await comm.receive_json_from() == {
+        "type": "error",
+        "error": "not found",
+        "ticket": ticket.pk,
+    }
     await comm.disconnect()
 
 

@@ -51,17 +51,37 @@ def test_reply_is_sent_once_by_a_real_worker_and_permanent_failure_is_not_retrie
     smtp_server.handler.refuse["gone@example.test"] = "550 5.1.1 No such user"
     smtp_server.handler.refuse["busy@example.test"] = "451 4.3.0 Greylisted, try later"
     agent = AgentFactory()
-    ok = message_reply(ticket=question(smtp_inbox, "jane@example.test", "<q1@x>").ticket, author=agent, text="On its way")
-    gone = message_reply(ticket=question(smtp_inbox, "gone@example.test", "<q2@x>").ticket, author=agent, text="Hello?")
-    busy = message_reply(ticket=question(smtp_inbox, "busy@example.test", "<q3@x>").ticket, author=agent, text="Later")
+    ok = message_reply(
+        ticket=question(smtp_inbox, "jane@example.test", "<q1@x>").ticket,
+        author=agent,
+        text="On its way",
+    )
+    gone = message_reply(
+        ticket=question(smtp_inbox, "gone@example.test", "<q2@x>").ticket,
+        author=agent,
+        text="Hello?",
+    )
+    busy = message_reply(
+        ticket=question(smtp_inbox, "busy@example.test", "<q3@x>").ticket,
+        author=agent,
+        text="Later",
+    )
 
     with servers.celery_worker(worker_queue, DELIVERY_BACKOFF_SECONDS="1"):
         servers.wait_for(lambda: Message.objects.get(pk=ok.pk).delivery_state == DeliveryState.SENT)
-        servers.wait_for(lambda: Message.objects.get(pk=gone.pk).delivery_state == DeliveryState.FAILED)
-        servers.wait_for(lambda: Message.objects.get(pk=busy.pk).delivery_attempts == 1
-                         and Message.objects.get(pk=busy.pk).delivery_state == DeliveryState.QUEUED)
+        servers.wait_for(
+            lambda: Message.objects.get(pk=gone.pk).delivery_state == DeliveryState.FAILED
+        )
+        servers.wait_for(
+            lambda: (
+                Message.objects.get(pk=busy.pk).delivery_attempts == 1
+                and Message.objects.get(pk=busy.pk).delivery_state == DeliveryState.QUEUED
+            )
+        )
         del smtp_server.handler.refuse["busy@example.test"]
-        servers.wait_for(lambda: Message.objects.get(pk=busy.pk).delivery_state == DeliveryState.SENT)
+        servers.wait_for(
+            lambda: Message.objects.get(pk=busy.pk).delivery_state == DeliveryState.SENT
+        )
         time.sleep(1.5)  # time for any wrongful retry of the permanent failure to run
 
     gone.refresh_from_db()

@@ -125,7 +125,9 @@ def test_unreachable_server_is_a_transient_failure(agent, django_capture_on_comm
     assert "connection" in reply.delivery_error.lower()
 
 
-def test_attempts_are_capped(smtp_inbox, smtp_server, agent, settings, django_capture_on_commit_callbacks):
+def test_attempts_are_capped(
+    smtp_inbox, smtp_server, agent, settings, django_capture_on_commit_callbacks
+):
     settings.HELPDESK_DELIVERY_MAX_ATTEMPTS = 2
     smtp_server.handler.refuse["busy@example.test"] = "451 4.3.0 Try again later"
     ticket = open_ticket(smtp_inbox, address="busy@example.test")
@@ -167,7 +169,9 @@ def test_a_message_abandoned_mid_send_is_failed_not_resent(smtp_inbox, agent, sm
     assert smtp_server.received == []
 
 
-def test_opted_out_identity_is_not_messaged(smtp_inbox, smtp_server, agent, django_capture_on_commit_callbacks):
+def test_opted_out_identity_is_not_messaged(
+    smtp_inbox, smtp_server, agent, django_capture_on_commit_callbacks
+):
     ticket = open_ticket(smtp_inbox)
     ticket.contact.identities.update(opted_out_at=timezone.now())
     with django_capture_on_commit_callbacks(execute=True):
@@ -194,3 +198,40 @@ def test_a_reply_held_for_quiet_hours_waits_until_due(
     reply.refresh_from_db()
     assert reply.delivery_state == DeliveryState.SENT
     assert len(smtp_server.received) == 1
+
+
+def test_a_reply_whose_enqueue_was_lost_is_picked_up_by_the_sweep(
+    smtp_inbox, smtp_server, agent, django_capture_on_commit_callbacks
+):
+    ticket = open_ticket(smtp_inbox)
+    reply = message_reply(
+        ticket=ticket, author=agent, text="Lost in the broker"
+    )  # no commit hooks run
+    assert outbound_requeue_stale()["requeued"] == 0  # too fresh: its own task may still come
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            outbound_requeue_stale(now=timezone.now() + timezone.timedelta(minutes=3))["requeued"]
+            == 1
+        )
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.SENT
+    assert len(smtp_server.received) == 1
+
+
+def test_a_channel_without_an_adapter_fails_visibly(
+    agent, django_capture_on_commit_callbacks, monkeypatch
+):
+    from channels_in import registry
+
+    inbox = InboxFactory(kind="email", config={"address": "support@shop.test"})
+    ticket = open_ticket(inbox)
+    monkeypatch.setattr(registry, "ADAPTERS", {})
+    registry.get_adapter.cache_clear()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            reply = message_reply(ticket=ticket, author=agent, text="Hi")
+    finally:
+        registry.get_adapter.cache_clear()
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.FAILED
+    assert "No channel adapter" in reply.delivery_error

@@ -17,7 +17,9 @@ from tests.factories import InboxFactory
 pytestmark = pytest.mark.django_db
 
 
-def inbound(inbox, text="Where is my order?", external_id="ext-1", address="jane@example.test", **kw):
+def inbound(
+    inbox, text="Where is my order?", external_id="ext-1", address="jane@example.test", **kw
+):
     return InboundMessage(
         inbox_id=inbox.pk,
         sender=Sender(kind=inbox.identity_kind, address=address, name="Jane Doe"),
