@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: demo test lint typecheck install install-test messages clean
+.PHONY: demo test lint typecheck install install-test messages system-deps clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -32,7 +32,10 @@ demo: install messages
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
 	$(PY) -m daphne -b $(HOST) -p $(PORT) helpdesk.asgi:application
 
-test: install-test messages
+system-deps:
+	@scripts/ensure-system-deps
+
+test: install-test messages system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install-test
