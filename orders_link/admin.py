@@ -38,7 +38,15 @@ class TrackingEventInline(admin.TabularInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
-    list_display = ["tracking_number", "carrier", "order", "status", "promised_date", "estimated_delivery", "last_scan_at"]
+    list_display = [
+        "tracking_number",
+        "carrier",
+        "order",
+        "status",
+        "promised_date",
+        "estimated_delivery",
+        "last_scan_at",
+    ]
     list_filter = ["status", "carrier"]
     search_fields = ["tracking_number", "order__number"]
     raw_id_fields = ["order"]
