@@ -251,11 +251,13 @@ def shipment_upsert(
                 tracking_number=shipment.tracking_number,
             )
         if created or data.status:
-            _order_follow_shipments(order)
+            _order_follow_shipments(
+                order, at=source_updated_at or data.delivered_at or shipment.shipped_at
+            )
     return shipment
 
 
-def _order_follow_shipments(order: Order) -> None:
+def _order_follow_shipments(order: Order, *, at: dt.datetime | None = None) -> None:
     """An open order becomes shipped with its first shipment and delivered with its last."""
     statuses = set(order.shipments.values_list("status", flat=True))
     new = None
@@ -273,7 +275,7 @@ def _order_follow_shipments(order: Order) -> None:
         old = order.status
         order.status = new
         order.save(update_fields=["status", "updated_at"])
-        _event(order, OrderEventKind.STATUS, at=timezone.now(), old=old, new=new)
+        _event(order, OrderEventKind.STATUS, at=at or timezone.now(), old=old, new=new)
 
 
 def shipment_find(*, carrier: str, tracking_number: str) -> Shipment | None:
@@ -354,7 +356,7 @@ def tracking_event_record(
             location=data.location,
             description=data.description,
         )
-        _order_follow_shipments(shipment.order)
+        _order_follow_shipments(shipment.order, at=data.occurred_at)
     return True
 
 
