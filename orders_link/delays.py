@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
@@ -34,8 +34,6 @@ from helpdesk.tickets.services import message_reply, ticket_open
 from orders_link.models import (
     DelayNotice,
     NoticeState,
-    OrderEvent,
-    OrderEventKind,
     Shipment,
     ShipmentStatus,
 )
@@ -96,38 +94,23 @@ def shipments_delay_scan(*, now: dt.datetime | None = None, dry_run: bool = Fals
         mine = list(
             DelayNotice.objects.filter(run=result.run)
             .order_by("pk")
-            .values_list(
-                "pk", "shipment_id", "shipment__order_id", "kind", "promised_date", "new_estimate"
-            )
+            .values_list("pk", "shipment_id", "kind", "new_estimate")
         )
-        OrderEvent.objects.bulk_create(
-            (
-                OrderEvent(
-                    order_id=order_id,
-                    shipment_id=shipment_id,
-                    kind=OrderEventKind.DELAY,
-                    occurred_at=now,
-                    data={
-                        "delay": kind,
-                        "promised_date": promised.isoformat(),
-                        "new_estimate": estimate.isoformat() if estimate else None,
-                    },
+        # Later delays are measured against the new date: one UPDATE per distinct date.
+        by_estimate: dict[dt.date, list[int]] = defaultdict(list)
+        for _, shipment_id, _, estimate in mine:
+            if estimate is not None:
+                by_estimate[estimate].append(shipment_id)
+        for estimate, shipment_ids in by_estimate.items():
+            for start in range(0, len(shipment_ids), 10_000):
+                Shipment.objects.filter(pk__in=shipment_ids[start : start + 10_000]).update(
+                    notified_date=estimate
                 )
-                for _, shipment_id, order_id, kind, promised, estimate in mine
-            ),
-            batch_size=5000,
-        )
-        with_estimate = DelayNotice.objects.filter(run=result.run, new_estimate__isnull=False)
-        Shipment.objects.filter(pk__in=with_estimate.values("shipment_id")).update(
-            notified_date=Subquery(
-                with_estimate.filter(shipment_id=OuterRef("pk")).values("new_estimate")[:1]
-            )
-        )
-        result.created.update(row[3] for row in mine)
+        result.created.update(row[2] for row in mine)
         result.notice_ids = [row[0] for row in mine]
         for start in range(0, len(result.notice_ids), SEND_BATCH):
             batch = result.notice_ids[start : start + SEND_BATCH]
-            transaction.on_commit(lambda batch=batch: _enqueue_send(batch))
+            transaction.on_commit(partial(_enqueue_send, batch))
     return result
 
 

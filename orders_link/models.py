@@ -201,12 +201,10 @@ class DelayKind(models.TextChoices):
 
 class NoticeState(models.TextChoices):
     PENDING = "pending", _("To send")
-    SENDING = "sending", _("Being sent")
     QUEUED = "queued", _("Queued on a channel")
     HELD = "held", _("Held for quiet hours")
     UNREACHABLE = "unreachable", _("No channel to reach the customer")
     SKIPPED = "skipped", _("Not needed any more")
-    DRY_RUN = "dry_run", _("Found in a dry run")
 
 
 class DelayNotice(models.Model):
@@ -258,11 +256,11 @@ class OrderEventKind(models.TextChoices):
     SHIPPED = "shipped", _("Shipped")
     SCAN = "scan", _("Carrier scan")
     DELIVERED = "delivered", _("Delivered")
-    DELAY = "delay", _("Delay detected")
 
 
 class OrderEvent(models.Model):
-    """What happened to an order, for the agent's timeline next to the conversation."""
+    """What happened to an order, for the agent's timeline next to the conversation (delays
+    are the DelayNotice rows)."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     shipment = models.ForeignKey(

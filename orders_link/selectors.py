@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
@@ -57,14 +58,6 @@ def order_for_message(*, contact: Contact, text: str) -> Order | None:
 # --- Delays -----------------------------------------------------------------------------------
 
 REPORTED_LATE = (ShipmentStatus.EXCEPTION, ShipmentStatus.DELAYED, ShipmentStatus.FAILED_ATTEMPT)
-# When two signals fire for one shipment in one scan, the customer hears the strongest.
-KIND_PRIORITY = [
-    DelayKind.REPORTED,
-    DelayKind.OVERDUE,
-    DelayKind.CARRIER_ETA,
-    DelayKind.NO_SCAN,
-    DelayKind.TRANSIT_STATS,
-]
 
 
 @dataclass(frozen=True)
@@ -149,49 +142,46 @@ def shipment_delays(*, now: dt.datetime) -> list[Delay]:
         .filter(expected__isnull=False)
     )
     found: dict[int, Delay] = {}
-
-    def add(kind: str, rows) -> None:
-        rank = KIND_PRIORITY.index(kind)
-        for shipment_id, expected, estimate in rows:
-            current = found.get(shipment_id)
-            if current is not None and KIND_PRIORITY.index(current.kind) <= rank:
-                continue
-            later = estimate if estimate and estimate > expected else None
-            found[shipment_id] = Delay(shipment_id, kind, expected, later)
-
-    columns = ("id", "expected", "estimated_delivery")
-    add(DelayKind.REPORTED, base.filter(status__in=REPORTED_LATE).values_list(*columns))
-    add(DelayKind.OVERDUE, base.filter(expected__lt=today).values_list(*columns))
-    add(
-        DelayKind.CARRIER_ETA,
-        base.filter(estimated_delivery__gt=F("expected")).values_list(*columns),
-    )
-    in_time = base.filter(expected__gte=today, shipped_at__isnull=False)
     silent_since = now - dt.timedelta(hours=settings.ORDERS_NO_SCAN_HOURS)
-    add(
-        DelayKind.NO_SCAN,
-        in_time.annotate(last_seen=Coalesce("last_scan_at", "shipped_at"))
-        .filter(last_seen__lt=silent_since)
-        .values_list(*columns),
+    late = base.annotate(last_seen=Coalesce("last_scan_at", "shipped_at")).filter(
+        Q(status__in=REPORTED_LATE)
+        | Q(expected__lt=today)
+        | Q(estimated_delivery__gt=F("expected"))
+        | Q(shipped_at__isnull=False, last_seen__lt=silent_since)
     )
+    # One pass over the late ones; the first reason that applies is the strongest.
+    for shipment_id, status, expected, estimate, last_seen in late.values_list(
+        "id", "status", "expected", "estimated_delivery", "last_seen"
+    ).iterator(chunk_size=20_000):
+        if status in REPORTED_LATE:
+            kind = DelayKind.REPORTED
+        elif expected < today:
+            kind = DelayKind.OVERDUE
+        elif estimate and estimate > expected:
+            kind = DelayKind.CARRIER_ETA
+        elif last_seen is not None and last_seen < silent_since:
+            kind = DelayKind.NO_SCAN
+        else:
+            continue
+        later = estimate if estimate and estimate > expected else None
+        found[shipment_id] = Delay(shipment_id, kind, expected, later)
+    in_time = base.filter(expected__gte=today, shipped_at__isnull=False)
     stats = transit_stats(now=now)
     if stats:
-        predicted = []
         rows = in_time.values_list(
             "id", "expected", "shipped_at", "carrier", "destination_country", "destination_postcode"
         )
         for shipment_id, expected, shipped_at, carrier, country, postcode in rows.iterator(
             chunk_size=20_000
         ):
-            if shipment_id in found:
+            if shipment_id in found or shipped_at is None:
                 continue
             stat = _route_stat(stats, carrier, country, postcode)
             if stat is None:
                 continue
             arrival = timezone.localtime(shipped_at + dt.timedelta(days=stat.mean_days)).date()
             if arrival > expected:
-                predicted.append((shipment_id, expected, arrival))
-        add(DelayKind.TRANSIT_STATS, predicted)
+                found[shipment_id] = Delay(shipment_id, DelayKind.TRANSIT_STATS, expected, arrival)
     return list(found.values())
 
 
@@ -212,9 +202,10 @@ def delay_notices_visible_to(user) -> QuerySet[DelayNotice]:
 
 def order_timeline(order: Order) -> list[dict]:
     """What happened to the order, oldest first, as plain dicts for the agent timeline:
-    ``{"at", "kind", "label", "shipment", ...details}``."""
-    items = []
-    for event in order.events.select_related("shipment").order_by("occurred_at", "id"):
+    ``{"at", "kind", "label", "shipment", ...details}``. Kinds: placed, status, shipped, scan,
+    delivered (OrderEvent rows) and delay (one per DelayNotice)."""
+    items: list[dict[str, Any]] = []
+    for event in order.events.select_related("shipment"):
         item = {
             "at": event.occurred_at,
             "kind": event.kind,
@@ -223,4 +214,20 @@ def order_timeline(order: Order) -> list[dict]:
         }
         item.update(event.data)
         items.append(item)
+    notices = DelayNotice.objects.filter(shipment__order=order).select_related("shipment")
+    for notice in notices:
+        items.append(
+            {
+                "at": notice.detected_at,
+                "kind": "delay",
+                "label": str(notice.get_kind_display()),
+                "shipment": str(notice.shipment),
+                "delay": notice.kind,
+                "promised_date": notice.promised_date,
+                "new_estimate": notice.new_estimate,
+                "notice_state": notice.state,
+                "ticket_id": notice.ticket_id,
+            }
+        )
+    items.sort(key=lambda item: item["at"])
     return items

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -389,9 +388,7 @@ def tracking_update_apply(
     return TrackingResult(shipment, recorded)
 
 
-def ticket_order_set(
-    *, ticket: Ticket, order: Order | None, actor: AbstractBaseUser | None = None
-) -> Ticket:
+def ticket_order_set(*, ticket: Ticket, order: Order | None) -> Ticket:
     """The agent links the ticket to another of the customer's orders (or to none)."""
     if order is not None and order.contact_id != ticket.contact_id:
         raise PermissionError("This order belongs to another customer.")

@@ -59,6 +59,6 @@ def ticket_order_change(request: HttpRequest, ticket_pk: int) -> HttpResponse:
     order = None
     if raw:
         order = get_object_or_404(Order, pk=raw, contact=ticket.contact)
-    ticket_order_set(ticket=ticket, order=order, actor=request.user)
+    ticket_order_set(ticket=ticket, order=order)
     messages.success(request, _("The ticket's order was changed."))
     return redirect("inbox:ticket_detail", pk=ticket.pk)

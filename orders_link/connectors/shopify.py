@@ -37,6 +37,10 @@ SHIPMENT_STATUS = {
 }
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _unwrap(payload: Any, key: str) -> dict[str, Any]:
     if isinstance(payload, dict) and isinstance(payload.get(key), dict):
         payload = payload[key]
@@ -79,11 +83,9 @@ def fulfillment_to_shipment(fulfillment: dict[str, Any]) -> ShipmentData | None:
 
 def order_from_payload(payload: Any) -> OrderData:
     order = _unwrap(payload, "order")
-    customer = order.get("customer") if isinstance(order.get("customer"), dict) else {}
-    shipping = (
-        order.get("shipping_address") if isinstance(order.get("shipping_address"), dict) else {}
-    )
-    billing = order.get("billing_address") if isinstance(order.get("billing_address"), dict) else {}
+    customer = _obj(order.get("customer"))
+    shipping = _obj(order.get("shipping_address"))
+    billing = _obj(order.get("billing_address"))
     name = (
         " ".join(part for part in (customer.get("first_name"), customer.get("last_name")) if part)
         or shipping.get("name")

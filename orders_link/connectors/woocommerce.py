@@ -18,7 +18,11 @@ STATUS = {
 }
 
 
-def _gmt(value: Any, name: str, *, required: bool = False):
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _gmt(value: Any, name: str, *, required: bool = False) -> Any:
     # WooCommerce's *_gmt fields carry no offset: they are UTC.
     if isinstance(value, str) and value and value[-1] != "Z" and "+" not in value[10:]:
         value = f"{value}+00:00"
@@ -28,8 +32,8 @@ def _gmt(value: Any, name: str, *, required: bool = False):
 def order_from_payload(payload: Any) -> OrderData:
     if not isinstance(payload, dict):
         raise PayloadError("expected an order object")
-    billing = payload.get("billing") if isinstance(payload.get("billing"), dict) else {}
-    shipping = payload.get("shipping") if isinstance(payload.get("shipping"), dict) else {}
+    billing = _obj(payload.get("billing"))
+    shipping = _obj(payload.get("shipping"))
     status = payload.get("status")
     if status not in STATUS:
         raise PayloadError(f"status: {status!r} is not a WooCommerce order status")
@@ -51,7 +55,7 @@ def order_from_payload(payload: Any) -> OrderData:
             payload.get("number") or payload.get("id"), "number", required=True, max_length=64
         ),
         external_id=text(payload.get("id"), "id", max_length=64),
-        placed_at=_gmt(payload.get("date_created_gmt"), "date_created_gmt", required=True),  # type: ignore[arg-type]
+        placed_at=_gmt(payload.get("date_created_gmt"), "date_created_gmt", required=True),
         email=text(billing.get("email"), "billing.email", max_length=254),
         phone=text(billing.get("phone") or shipping.get("phone"), "billing.phone", max_length=32),
         customer_name=text(name, "billing name", max_length=200),

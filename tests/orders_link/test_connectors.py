@@ -342,3 +342,14 @@ def test_aftership_unknown_tag_or_parcel(client):
     assert aftership(client, aftership_body("unknown", "InTransit")).json() == {
         "status": "unknown tracking number"
     }
+
+
+def test_woocommerce_creation_ping_is_answered(client):
+    Store.objects.create(name="Woo", slug="woo", connector=Store.Connector.WOOCOMMERCE)
+    response = client.post(
+        reverse("orders:woocommerce", args=["woo"]),
+        data="webhook_id=12",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.json() == {"status": "pong"}
+    assert not Order.objects.exists()

@@ -265,3 +265,38 @@ def test_another_stores_slug_or_get_is_refused(client, store):
         send(client, woo, "orders/create", shopify_payload("order"), webhook_id="w9").status_code
         == 404
     )
+
+
+def test_a_stale_fulfillment_update_does_not_move_the_shipment_back(client, store):
+    send(client, store, "orders/create", shopify_payload("order"), webhook_id="w1")
+    newer = shopify_payload("fulfillment")
+    newer["fulfillment"]["shipment_status"] = "delivered"
+    send(
+        client,
+        store,
+        "fulfillments/update",
+        newer,
+        webhook_id="w2",
+        triggered_at="2026-03-05T10:00:00Z",
+    )
+    older = shopify_payload("fulfillment")
+    older["fulfillment"]["shipment_status"] = "in_transit"
+    older["fulfillment"]["tracking_company"] = "Stale Carrier"
+    send(
+        client,
+        store,
+        "fulfillments/update",
+        older,
+        webhook_id="w3",
+        triggered_at="2026-03-04T10:00:00Z",
+    )
+    shipment = Shipment.objects.get()
+    assert shipment.status == ShipmentStatus.DELIVERED
+    assert shipment.carrier == "null-company"
+
+
+def test_an_oversized_body_is_refused_before_parsing(client, store):
+    body = b"{" + b" " * (3 * 1024 * 1024) + b"}"
+    response = send(client, store, "orders/create", body, webhook_id="big")
+    assert response.status_code == 413
+    assert not Order.objects.exists()
