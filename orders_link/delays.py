@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
@@ -126,7 +127,7 @@ def _enqueue_send(notice_ids: list[int]) -> None:
 def _reachable(contact: Contact, kind: str) -> ContactIdentity | None:
     return (
         contact.identities.filter(kind=kind, opted_out_at__isnull=True, bounced_at__isnull=True)
-        .order_by("-last_seen_at", "-pk")
+        .order_by(F("last_seen_at").desc(nulls_last=True), "-pk")
         .first()
     )
 
