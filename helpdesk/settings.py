@@ -246,6 +246,31 @@ HELPDESK_EMAIL_DOMAIN = env_str(
 HELPDESK_DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 6)
 HELPDESK_DELIVERY_BACKOFF_SECONDS = env_int("DELIVERY_BACKOFF_SECONDS", 30)
 
+# --- Orders, shipments and delay notices ---------------------------------------------------------
+# Webhook secrets: a connector whose secret is empty refuses every call.
+SHOPIFY_WEBHOOK_SECRET = env_str("SHOPIFY_WEBHOOK_SECRET")
+WOOCOMMERCE_WEBHOOK_SECRET = env_str("WOOCOMMERCE_WEBHOOK_SECRET")
+AFTERSHIP_WEBHOOK_SECRET = env_str("AFTERSHIP_WEBHOOK_SECRET")
+# Bearer tokens for custom shops pushing orders and for the neutral tracking webhook.
+ORDERS_PUSH_TOKEN = env_str("ORDERS_PUSH_TOKEN")
+TRACKING_WEBHOOK_TOKEN = env_str("TRACKING_WEBHOOK_TOKEN")
+ORDERS_DEFAULT_PROMISE_DAYS = env_int("ORDERS_DEFAULT_PROMISE_DAYS", 5)
+ORDERS_NO_SCAN_HOURS = env_int("ORDERS_NO_SCAN_HOURS", 72)
+ORDERS_TRANSIT_WINDOW_DAYS = env_int("ORDERS_TRANSIT_WINDOW_DAYS", 120)
+ORDERS_TRANSIT_MIN_SAMPLES = env_int("ORDERS_TRANSIT_MIN_SAMPLES", 20)
+ORDERS_ROUTE_PREFIX_LENGTH = env_int("ORDERS_ROUTE_PREFIX_LENGTH", 2)
+# "HH:MM-HH:MM" in the customer's time zone; empty disables. Email is never held.
+ORDERS_QUIET_HOURS = env_str("ORDERS_QUIET_HOURS", "21:00-08:00")
+ORDERS_QUIET_HOURS_CHANNELS = env_list(
+    "ORDERS_QUIET_HOURS_CHANNELS", ["phone", "whatsapp", "telegram"]
+)
+# Tickets carrying a delay notice get at least this priority (3 = high; 0 leaves it alone).
+ORDERS_DELAY_TICKET_PRIORITY = env_int("ORDERS_DELAY_TICKET_PRIORITY", 3)
+CELERY_BEAT_SCHEDULE["detect-delays"] = {
+    "task": "orders_link.tasks.detect_delays_task",
+    "schedule": float(env_int("ORDERS_DETECT_DELAYS_SECONDS", 3600)),
+}
+
 # --- Search -----------------------------------------------------------------------------------
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("inbox/", include("helpdesk.inbox.urls")),
+    path("orders/", include("orders_link.urls")),
 ]

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from orders_link.models import Order, OrderLine, Shipment, Store, TrackingEvent
+from orders_link.models import (
+    DelayNotice,
+    Order,
+    OrderLine,
+    Shipment,
+    Store,
+    TrackingEvent,
+    WebhookDelivery,
+)
 
 
 @admin.register(Store)
@@ -51,3 +59,19 @@ class ShipmentAdmin(admin.ModelAdmin):
     search_fields = ["tracking_number", "order__number"]
     raw_id_fields = ["order"]
     inlines = [TrackingEventInline]
+
+
+@admin.register(DelayNotice)
+class DelayNoticeAdmin(admin.ModelAdmin):
+    list_display = ["shipment", "kind", "promised_date", "new_estimate", "state", "channel"]
+    list_filter = ["kind", "state", "channel"]
+    search_fields = ["shipment__tracking_number", "shipment__order__number"]
+    raw_id_fields = ["shipment", "ticket", "message"]
+    date_hierarchy = "detected_at"
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["source", "delivery_id", "topic", "received_at"]
+    list_filter = ["source"]
+    search_fields = ["delivery_id"]

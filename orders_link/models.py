@@ -140,6 +140,11 @@ class Shipment(models.Model):
     last_scan_location = models.CharField(_("last scan location"), max_length=200, blank=True)
     destination_postcode = models.CharField(_("destination postcode"), max_length=20, blank=True)
     destination_country = models.CharField(_("destination country"), max_length=2, blank=True)
+    # The latest delivery date we told the customer in a delay notice: later delays are
+    # measured against it, so a slipped date gives one new notice.
+    notified_date = models.DateField(_("date given in the last notice"), null=True, blank=True)
+    external_id = models.CharField(_("id in the shop"), max_length=64, blank=True)
+    source_updated_at = models.DateTimeField(_("updated at the source"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -184,3 +189,111 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment} {self.status} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class DelayKind(models.TextChoices):
+    REPORTED = "reported", _("Reported late by the carrier")
+    OVERDUE = "overdue", _("Promised date passed")
+    CARRIER_ETA = "carrier_eta", _("Carrier estimate beyond the promise")
+    NO_SCAN = "no_scan", _("No scan for too long")
+    TRANSIT_STATS = "transit_stats", _("Usual transit time beyond the promise")
+
+
+class NoticeState(models.TextChoices):
+    PENDING = "pending", _("To send")
+    QUEUED = "queued", _("Queued on a channel")
+    HELD = "held", _("Held for quiet hours")
+    UNREACHABLE = "unreachable", _("No channel to reach the customer")
+    SKIPPED = "skipped", _("Not needed any more")
+
+
+class DelayNotice(models.Model):
+    """A delay we told (or will tell) the customer about: at most one per shipment, kind of
+    delay and date the customer was expecting, whatever runs concurrently."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="delay_notices")
+    kind = models.CharField(_("kind"), max_length=16, choices=DelayKind.choices)
+    promised_date = models.DateField(_("date the customer expected"))
+    new_estimate = models.DateField(_("new estimate"), null=True, blank=True)
+    detected_at = models.DateTimeField(_("detected"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=NoticeState.choices, default=NoticeState.PENDING
+    )
+    # The detect_delays run that created the row: it alone sends the notice.
+    run = models.CharField(_("run"), max_length=32)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(_("channel"), max_length=16, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    send_after = models.DateTimeField(_("held until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        verbose_name = _("delay notice")
+        verbose_name_plural = _("delay notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "kind", "promised_date"], name="delay_notice_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["run"]),
+            models.Index(fields=["state", "-detected_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shipment} {self.kind} {self.promised_date}"
+
+
+class OrderEventKind(models.TextChoices):
+    PLACED = "placed", _("Order placed")
+    STATUS = "status", _("Order status changed")
+    SHIPPED = "shipped", _("Shipped")
+    SCAN = "scan", _("Carrier scan")
+    DELIVERED = "delivered", _("Delivered")
+
+
+class OrderEvent(models.Model):
+    """What happened to an order, for the agent's timeline next to the conversation (delays
+    are the DelayNotice rows)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    shipment = models.ForeignKey(
+        Shipment, null=True, blank=True, on_delete=models.CASCADE, related_name="order_events"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=OrderEventKind.choices)
+    occurred_at = models.DateTimeField(_("occurred"))
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        indexes = [models.Index(fields=["order", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery already processed: a provider's retry of it is ignored."""
+
+    source = models.CharField(_("source"), max_length=32)
+    delivery_id = models.CharField(_("delivery id"), max_length=128)
+    topic = models.CharField(_("topic"), max_length=64, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "delivery_id"], name="webhook_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.delivery_id}"

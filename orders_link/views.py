@@ -1,0 +1,64 @@
+"""Agent pages for orders: the delayed-orders list and re-linking a ticket's order."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from helpdesk.tickets.selectors import is_staff_member, tickets_visible_to
+from orders_link.models import DelayKind, NoticeState, Order
+from orders_link.selectors import delay_notices_visible_to
+from orders_link.services import ticket_order_set
+
+
+def staff_required(view):
+    @login_required
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    wrapped.__name__ = view.__name__
+    return wrapped
+
+
+@staff_required
+def delayed_orders(request: HttpRequest) -> HttpResponse:
+    notices = delay_notices_visible_to(request.user).order_by("-detected_at", "-id")
+    kind = request.GET.get("kind", "")
+    if kind in DelayKind.values:
+        notices = notices.filter(kind=kind)
+    state = request.GET.get("state", "")
+    if state in NoticeState.values:
+        notices = notices.filter(state=state)
+    page = Paginator(notices, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders_link/delayed_orders.html",
+        {
+            "page": page,
+            "kind": kind,
+            "state": state,
+            "kinds": DelayKind.choices,
+            "states": NoticeState.choices,
+        },
+    )
+
+
+@staff_required
+@require_POST
+def ticket_order_change(request: HttpRequest, ticket_pk: int) -> HttpResponse:
+    ticket = get_object_or_404(tickets_visible_to(request.user), pk=ticket_pk)
+    raw = request.POST.get("order", "")
+    order = None
+    if raw:
+        order = get_object_or_404(Order, pk=raw, contact=ticket.contact)
+    ticket_order_set(ticket=ticket, order=order)
+    messages.success(request, _("The ticket's order was changed."))
+    return redirect("inbox:ticket_detail", pk=ticket.pk)

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from orders_link.connectors.neutral import TrackingData
+from orders_link.delays import delay_notices_send, shipments_delay_scan
+from orders_link.models import DelayNotice
+from orders_link.selectors import order_timeline
+from orders_link.services import tracking_event_record
+from tests.factories import (
+    AgentFactory,
+    InboxFactory,
+    OrderFactory,
+    TeamFactory,
+    TicketFactory,
+    UserFactory,
+)
+from tests.orders_link.factories import NOW, customer, shipment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def notice(db):
+    InboxFactory(kind="email", name="Support email")
+    parcel = shipment(
+        customer(email="late@example.test"), status="exception", tracking_number="6A900"
+    )
+    result = shipments_delay_scan(now=NOW)
+    delay_notices_send(notice_ids=result.notice_ids)
+    return DelayNotice.objects.get(shipment=parcel)
+
+
+def test_agents_see_delayed_orders_with_their_ticket(agent_client, notice):
+    response = agent_client.get(reverse("orders:delayed"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "6A900" in body
+    assert reverse("inbox:ticket_detail", args=[notice.ticket.pk]) in body
+    assert "Reported late by the carrier" in body
+    filtered = agent_client.get(reverse("orders:delayed"), {"kind": "overdue"})
+    assert "6A900" not in filtered.content.decode()
+
+
+def test_customers_and_strangers_do_not_see_the_page(client, notice):
+    assert client.get(reverse("orders:delayed")).status_code == 302
+    client.force_login(UserFactory(username="someone"))
+    assert client.get(reverse("orders:delayed")).status_code == 403
+
+
+def test_an_agent_of_another_team_does_not_see_a_teams_ticket(client, notice):
+    team = TeamFactory()
+    notice.ticket.team = team
+    notice.ticket.save()
+    client.force_login(AgentFactory(username="outsider"))
+    assert "6A900" not in client.get(reverse("orders:delayed")).content.decode()
+
+
+def test_the_agent_changes_the_tickets_order_to_another_of_the_customers(agent_client):
+    contact = customer(email="two@example.test")
+    first, second = OrderFactory(contact=contact), OrderFactory(contact=contact)
+    strangers = OrderFactory()
+    ticket = TicketFactory(contact=contact, order=first)
+    url = reverse("orders:ticket_order", args=[ticket.pk])
+    assert agent_client.post(url, {"order": second.pk}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.order == second
+    assert agent_client.post(url, {"order": strangers.pk}).status_code == 404
+    ticket.refresh_from_db()
+    assert ticket.order == second
+    agent_client.post(url, {"order": ""})
+    ticket.refresh_from_db()
+    assert ticket.order is None
+
+
+def test_order_timeline_lists_placed_shipped_scans_and_delays_in_time_order(client, settings):
+    from orders_link.connectors.neutral import OrderData, ShipmentData
+    from orders_link.models import Store
+    from orders_link.services import order_upsert
+
+    settings.TRACKING_WEBHOOK_TOKEN = "t"
+    InboxFactory(kind="email", name="Support email")
+    store = Store.objects.create(name="S", slug="s")
+    placed = NOW - dt.timedelta(days=6)
+    order, _ = order_upsert(
+        store=store,
+        data=OrderData(
+            number="T-1",
+            placed_at=placed,
+            email="t@example.test",
+            shipments=(
+                ShipmentData(
+                    carrier="Colissimo",
+                    tracking_number="6AT1",
+                    shipped_at=placed + dt.timedelta(days=1),
+                    promised_date=(NOW - dt.timedelta(days=1)).date(),
+                ),
+            ),
+        ),
+    )
+    parcel = order.shipments.get()
+    tracking_event_record(
+        shipment=parcel,
+        data=TrackingData(
+            status="in_transit", occurred_at=placed + dt.timedelta(days=2), location="Paris"
+        ),
+    )
+    shipments_delay_scan(now=NOW)
+    timeline = order_timeline(order)
+    assert [item["kind"] for item in timeline] == ["placed", "shipped", "status", "scan", "delay"]
+    assert [item["at"] for item in timeline] == sorted(item["at"] for item in timeline)
+    assert timeline[3]["location"] == "Paris"
+    assert timeline[4]["delay"] == "overdue"
+    assert timeline[4]["shipment"] == "Colissimo 6AT1"
