@@ -101,6 +101,13 @@ TEMPLATES = [
 # PostgreSQL. Connections are closed after each request unless psycopg's pool is enabled
 # (DATABASE_POOL_MAX_SIZE > 0); size the pool so that processes x max size stays under
 # PostgreSQL's max_connections.
+# WAL and a busy timeout let the web process, workers and commands share one SQLite file;
+# IMMEDIATE transactions take the write lock up front (no lock-upgrade deadlock).
+_SQLITE_OPTIONS = {
+    "timeout": 20,
+    "transaction_mode": "IMMEDIATE",
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+}
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
@@ -112,6 +119,8 @@ if DATABASE_URL:
                 "max_size": _pool_max,
                 "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
             }
+    elif _db["ENGINE"] == "django.db.backends.sqlite3":
+        _db["OPTIONS"] = {**_SQLITE_OPTIONS, **_db.get("OPTIONS", {})}
     DATABASES = {"default": _db}
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
@@ -119,13 +128,7 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "helpdesk.sqlite3"),
-            # WAL and a busy timeout let the web process and management commands share the
-            # file; IMMEDIATE transactions take the write lock up front (no upgrade deadlock).
-            "OPTIONS": {
-                "timeout": 20,
-                "transaction_mode": "IMMEDIATE",
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
+            "OPTIONS": _SQLITE_OPTIONS,
             # A file, not shared-cache memory, so tests see real locking and a server
             # process started by a test can open the same database.
             "TEST": {"NAME": str(DATA_DIR / "test-helpdesk.sqlite3")},

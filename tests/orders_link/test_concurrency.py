@@ -62,9 +62,6 @@ def test_two_concurrent_scans_in_threads_notify_each_parcel_once():
     assert_each_parcel_notified_once(parcels)
 
 
-# Processes started with a sqlite:/// DATABASE_URL lack the embedded default's IMMEDIATE
-# transactions and busy timeout; the thread test above covers SQLite with its real settings.
-@pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_detect_delays_processes_notify_each_parcel_once():
     import subprocess
