@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "helpdesk.contacts",
     "helpdesk.tickets",
     "helpdesk.inbox",
+    "helpdesk.sla",
+    "helpdesk.automations",
     "channels_in",
     "orders_link",
     "knowledge_base",
@@ -170,6 +172,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "helpdesk.tickets.tasks.outbound_requeue_stale_task",
         "schedule": 60.0,
     },
+    "automations-time-rules": {
+        "task": "helpdesk.automations.tasks.automations_time_task",
+        "schedule": 300.0,
+    },
+    "tickets-auto-close": {
+        "task": "helpdesk.automations.tasks.tickets_auto_close_task",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
@@ -244,6 +254,16 @@ HELPDESK_EMAIL_DOMAIN = env_str(
 # --- Outbound delivery ------------------------------------------------------------------------
 HELPDESK_DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 6)
 HELPDESK_DELIVERY_BACKOFF_SECONDS = env_int("DELIVERY_BACKOFF_SECONDS", 30)
+
+# --- Agent workspace ------------------------------------------------------------------------
+# Agents see their teams' tickets and those assigned to them; tickets (and inboxes) with no
+# team too, unless this is off.
+HELPDESK_AGENTS_SEE_UNTEAMED = env_bool("AGENTS_SEE_UNTEAMED", True)
+# An unsolved ticket whose next SLA target is due within this many minutes is "at risk".
+HELPDESK_SLA_AT_RISK_MINUTES = env_int("SLA_AT_RISK_MINUTES", 60)
+# Solved tickets close by themselves after this many days (0: never).
+HELPDESK_AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 4)
+HELPDESK_TICKETS_PER_PAGE = env_int("TICKETS_PER_PAGE", 50)
 
 # --- Search -----------------------------------------------------------------------------------
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")

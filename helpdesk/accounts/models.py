@@ -32,13 +32,17 @@ class AgentProfile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_profile"
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.AGENT)
-    teams = models.ManyToManyField(Team, blank=True, related_name="members", verbose_name=_("teams"))
+    teams = models.ManyToManyField(
+        Team, blank=True, related_name="members", verbose_name=_("teams")
+    )
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     available = models.BooleanField(_("available for assignment"), default=True)
     max_open_tickets = models.PositiveIntegerField(_("maximum open tickets"), default=25)
+    # Round-robin assignment picks the available agent who waited longest for a ticket.
+    last_assigned_at = models.DateTimeField(_("last assigned a ticket"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent profile")

@@ -5,7 +5,9 @@ from helpdesk.tickets.models import TicketStatus
 
 
 class ReplyForm(forms.Form):
-    text = forms.CharField(label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000)
+    text = forms.CharField(
+        label=_("Reply"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
+    )
     internal = forms.BooleanField(label=_("Internal note"), required=False)
 
 

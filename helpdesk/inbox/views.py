@@ -36,10 +36,14 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "unsolved")
     tickets = tickets_visible_to(request.user).select_related("contact", "inbox", "assignee")
     if status == "unsolved":
-        tickets = tickets.filter(status__in=[TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING])
+        tickets = tickets.filter(
+            status__in=[TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING]
+        )
     elif status in TicketStatus.values:
         tickets = tickets.filter(status=status)
-    page = Paginator(tickets.order_by("-last_message_at", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(tickets.order_by("-last_message_at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "inbox/ticket_list.html",
@@ -63,7 +67,9 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("inbox:ticket_detail", pk=ticket.pk)
     else:
         form = ReplyForm()
-    orders = ticket.contact.orders.prefetch_related("lines", "shipments").order_by("-placed_at")[:10]
+    orders = ticket.contact.orders.prefetch_related("lines", "shipments").order_by("-placed_at")[
+        :10
+    ]
     return render(
         request,
         "inbox/ticket_detail.html",
