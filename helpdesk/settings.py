@@ -202,6 +202,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project's own assets (helpdesk/static is not an app's static folder).
+STATICFILES_DIRS = [BASE_DIR / "helpdesk" / "static"]
 # Embedded: serve static files straight from the apps (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
