@@ -87,10 +87,17 @@ def automations_run(*, ticket: Ticket, trigger: str, now: datetime | None = None
     rules = list(Rule.objects.filter(active=True, trigger=trigger).order_by("position", "id"))
     acted = []
     for rule in rules:
-        if not rule_matches(rule=rule, facts=Facts(ticket=ticket, now=now)):
+        try:
+            # A savepoint per rule: a rule that fails (a team deleted since, a bad value
+            # stored outside the editor) is logged and skipped; the message still lands.
+            with transaction.atomic():
+                if not rule_matches(rule=rule, facts=Facts(ticket=ticket, now=now)):
+                    continue
+                RuleRun.objects.create(rule=rule, ticket=ticket)
+                _apply_guarded(rule, ticket)
+        except Exception:
+            logger.exception("Automation rule %s failed on ticket %s", rule.pk, ticket.pk)
             continue
-        RuleRun.objects.create(rule=rule, ticket=ticket)
-        _apply_guarded(rule, ticket)
         acted.append(rule.pk)
     return acted
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -81,7 +82,7 @@ def staff_required(view):
     return wrapped
 
 
-def _visible_ticket(request: HttpRequest, pk: int, *, lock: bool = False) -> Ticket:
+def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
     return get_object_or_404(
         tickets_visible_to(request.user).select_related(
             "contact", "inbox", "order", "assignee", "team"
@@ -322,7 +323,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
             {"ticket": ticket, "timeline": ticket_timeline_items(ticket=ticket)},
         )
     Mention.objects.filter(user=request.user, ticket=ticket, read_at__isnull=True).update(
-        read_at=ticket.updated_at
+        read_at=timezone.now()
     )
     return render(request, "inbox/ticket_detail.html", _ticket_context(request, ticket))
 

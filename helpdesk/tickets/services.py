@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from channels_in.base import (
     DeliveryError,
@@ -637,7 +638,7 @@ def ticket_assign(
 ) -> Ticket:
     """Give the ticket to an agent (or to nobody)."""
     if assignee is not None and getattr(assignee, "agent_profile", None) is None:
-        raise ValueError("Only support staff can be assigned tickets.")
+        raise ValueError(_("Only support staff can be assigned tickets."))
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return ticket
     with transaction.atomic():
@@ -788,9 +789,9 @@ def ticket_merge(
     """Move every message of ``source`` into ``target`` (keeping their times) and close
     ``source``, which points at ``target`` from then on."""
     if source.pk == target.pk:
-        raise ValueError("A ticket cannot be merged into itself.")
+        raise ValueError(_("A ticket cannot be merged into itself."))
     if target.merged_into_id is not None:
-        raise ValueError("The target ticket was itself merged away.")
+        raise ValueError(_("The target ticket was itself merged away."))
     with transaction.atomic():
         locked = {
             t.pk: t
@@ -843,13 +844,13 @@ def ticket_split(*, message: Message, actor: AbstractBaseUser | None = None) -> 
     """Move one customer message (and its attachments) into a new ticket of the same
     contact and inbox."""
     if message.kind != MessageKind.MESSAGE:
-        raise ValueError("Only a message can be split off, not a note or an event.")
+        raise ValueError(_("Only a message can be split off, not a note or an event."))
     with transaction.atomic():
         message = Message.objects.get(pk=message.pk)
         source = Ticket.objects.select_for_update().get(pk=message.ticket_id)
         others = source.messages.filter(kind=MessageKind.MESSAGE).exclude(pk=message.pk).exists()
         if not others:
-            raise ValueError("This is the ticket's only message: nothing to split it from.")
+            raise ValueError(_("This is the ticket's only message: nothing to split it from."))
         now = timezone.now()
         subject = message.subject or (message.text.strip().splitlines() or [""])[0][:80]
         new = Ticket.objects.create(
@@ -881,7 +882,7 @@ def ticket_link_order(
 ) -> Ticket:
     """Link one of the ticket contact's own orders, or unlink with ``order=None``."""
     if order is not None and order.contact_id != ticket.contact_id:
-        raise ValueError("This order belongs to another customer.")
+        raise ValueError(_("This order belongs to another customer."))
     if ticket.order_id == (order.pk if order else None):
         return ticket
     with transaction.atomic():
@@ -903,9 +904,9 @@ def contact_merge(
     """One person known as two contacts: identities, tickets and orders of ``source`` move to
     ``target``; ``source`` stays, empty, pointing at ``target``."""
     if source.pk == target.pk:
-        raise ValueError("A contact cannot be merged into itself.")
+        raise ValueError(_("A contact cannot be merged into itself."))
     if target.merged_into_id is not None:
-        raise ValueError("The target contact was itself merged away.")
+        raise ValueError(_("The target contact was itself merged away."))
     with transaction.atomic():
         ContactIdentity.objects.filter(contact=source).update(contact=target)
         ticket_ids = list(Ticket.objects.filter(contact=source).values_list("pk", flat=True))

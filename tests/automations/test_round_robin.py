@@ -39,3 +39,31 @@ def test_solved_tickets_do_not_count_toward_the_cap():
     assert ticket_assign_round_robin(ticket=second, team=team) == ann
     second.refresh_from_db()
     assert second.team == team and second.assignee == ann
+
+
+def test_round_robin_as_a_rule_action_on_new_tickets(email_inbox):
+    from channels_in.base import InboundMessage, Sender
+    from helpdesk.automations.models import Rule
+    from helpdesk.tickets.services import message_receive
+
+    team = TeamFactory()
+    ann, bob = _agent(team, "ann"), _agent(team, "bob")
+    Rule.objects.create(
+        name="spread",
+        trigger="created",
+        actions=[{"type": "assign_round_robin", "value": team.pk}],
+    )
+    assignees = []
+    for i in range(4):
+        result = message_receive(
+            inbound=InboundMessage(
+                inbox_id=email_inbox.pk,
+                sender=Sender(kind="email", address=f"rr{i}@example.test"),
+                subject="Hi",
+                text="Hi",
+                external_id=f"<rr{i}@x>",
+            )
+        )
+        result.ticket.refresh_from_db()
+        assignees.append(result.ticket.assignee)
+    assert assignees == [ann, bob, ann, bob]

@@ -232,3 +232,27 @@ def test_auto_close_after_n_days():
     assert old.status == TicketStatus.CLOSED and old.closed_at is not None
     assert recent.status == TicketStatus.SOLVED
     assert tickets_auto_close(now=now, days=0) == 0
+
+
+def test_a_broken_rule_is_skipped_and_the_message_still_lands(email_inbox):
+    Rule.objects.create(
+        name="broken",
+        position=1,
+        trigger="created",
+        conditions=[{"field": "priority", "op": "at_least", "value": "not a number"}],
+        actions=[{"type": "add_tag", "value": "never"}],
+    )
+    Rule.objects.create(
+        name="fine", position=2, trigger="created", actions=[{"type": "add_tag", "value": "seen"}]
+    )
+    result = message_receive(
+        inbound=InboundMessage(
+            inbox_id=email_inbox.pk,
+            sender=Sender(kind="email", address="c@example.test"),
+            subject="Hi",
+            text="Hi",
+            external_id="<t3@x>",
+        )
+    )
+    assert result.outcome == "created"
+    assert list(result.ticket.tags.values_list("name", flat=True)) == ["seen"]

@@ -139,8 +139,21 @@ def test_agent_sees_a_new_message_live_and_replies_with_a_canned_response(
         assert "unread" in (row.get_attribute("class") or "")
         page.screenshot(path=str(ARTIFACTS / "workspace-2-live-ticket.png"))
 
-        row.locator("a.open").click()
+        # Keyboard: j selects the first row, o opens it.
+        page.keyboard.press("j")
+        assert "selected" in (row.get_attribute("class") or "")
+        page.keyboard.press("o")
         page.wait_for_url(f"{base}/inbox/tickets/{ticket.pk}/")
+        page.keyboard.press("?")
+        assert page.locator("dialog#help").is_visible()
+        page.keyboard.press("Escape")
+        assert not page.locator("dialog#help").is_visible()
+        page.keyboard.press("n")
+        assert page.is_checked("#id_internal")
+        assert page.evaluate("document.activeElement.id") == "reply-text"
+        page.keyboard.press("Escape")
+        page.keyboard.press("r")
+        assert not page.is_checked("#id_internal")
         panel = page.locator("aside.customer")
         assert "#4242" in panel.inner_text()
         assert "Espresso cups" in panel.inner_text()

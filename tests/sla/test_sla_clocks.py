@@ -128,3 +128,22 @@ def test_priority_change_recomputes_targets(calendar):
     ticket.refresh_from_db()
     assert ticket.first_response_due == MONDAY_10 + timedelta(minutes=30)
     assert ticket.messages.filter(kind="event", metadata__event="priority").count() == 1
+
+
+def test_a_new_ticket_gets_due_times_when_its_first_message_arrives(email_inbox):
+    from channels_in.base import InboundMessage, Sender
+    from helpdesk.tickets.services import message_receive
+
+    SlaPolicy.objects.create(name="24/7", first_response_minutes=30, resolution_minutes=600)
+    result = message_receive(
+        inbound=InboundMessage(
+            inbox_id=email_inbox.pk,
+            sender=Sender(kind="email", address="sla@example.test"),
+            subject="Hi",
+            text="Hi",
+            external_id="<sla1@x>",
+        )
+    )
+    ticket = Ticket.objects.get(pk=result.ticket.pk)
+    assert ticket.first_response_due == ticket.created_at + timedelta(minutes=30)
+    assert ticket.resolution_due == ticket.created_at + timedelta(minutes=600)

@@ -26,7 +26,12 @@
   }
 
   var pending = false;
+  var lastKey = "", lastAt = 0;
   function onActivity(event) {
+    // The same event reaches a ticket page twice (inbox and ticket groups): act once.
+    var key = JSON.stringify(event);
+    if (key === lastKey && Date.now() - lastAt < 2000) return;
+    lastKey = key; lastAt = Date.now();
     if (page === "list" && data.liveRows) {
       refresh(data.listUrl + data.liveRows, "rows");
       var live = document.getElementById("live");
