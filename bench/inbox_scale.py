@@ -465,6 +465,9 @@ def main() -> None:
             f"VACUUM ANALYZE {stats['analyze_seconds']:.1f} s"
         )
     else:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
         print(f"reusing {Ticket.objects.count():,} tickets, {Message.objects.count():,} messages")
 
     rng = random.Random(args.seed)

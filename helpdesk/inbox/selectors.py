@@ -20,6 +20,7 @@ from helpdesk.inbox.models import SavedView, TicketRead
 from helpdesk.sla.selectors import sla_at_risk_q, sla_breached_q, ticket_sla_state
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
+    Inbox,
     InboxKind,
     Message,
     Priority,
@@ -125,7 +126,9 @@ def tickets_for_list(*, user: AbstractBaseUser, query: ListQuery, now: datetime 
             else tickets.filter(team=int(query.team))
         )
     if query.channel:
-        tickets = tickets.filter(inbox__kind=query.channel)
+        # Inbox ids rather than a join: lets the per-inbox queue index serve the filter.
+        inbox_ids = list(Inbox.objects.filter(kind=query.channel).values_list("pk", flat=True))
+        tickets = tickets.filter(inbox__in=inbox_ids)
     if query.assignee:
         tickets = (
             tickets.filter(assignee__isnull=True)

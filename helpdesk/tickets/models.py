@@ -205,6 +205,12 @@ class Ticket(models.Model):
             models.Index(fields=["team", "-last_message_at", "-id"], name="ticket_list_team"),
             models.Index(fields=["inbox", "-last_message_at", "-id"], name="ticket_list_inbox"),
             models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
+            # The agents' queue: whatever the history, only the unsolved backlog is scanned.
+            models.Index(
+                fields=["-last_message_at", "-id"],
+                name="ticket_unsolved_recent",
+                condition=models.Q(status__in=["new", "open", "pending"], merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

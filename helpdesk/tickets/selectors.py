@@ -77,12 +77,15 @@ def delayed_order_exists(*, today: date | None = None, ref: str = "order_id") ->
     from orders_link.models import Shipment, ShipmentStatus
 
     today = today or timezone.localdate()
+    # Spelled as two positive status lists so the (status, promised_date) index serves both.
+    on_the_way = [
+        s
+        for s in ShipmentStatus.values
+        if s not in {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED}
+    ]
     late = Shipment.objects.filter(order=OuterRef(ref)).filter(
         Q(status__in=DELAYED_SHIPMENT_STATUSES)
-        | (
-            Q(promised_date__lt=today, delivered_at__isnull=True)
-            & ~Q(status__in=[ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED])
-        )
+        | Q(status__in=on_the_way, promised_date__lt=today, delivered_at__isnull=True)
     )
     return Exists(late)
 
