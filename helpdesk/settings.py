@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "helpdesk.contacts",
     "helpdesk.tickets",
     "helpdesk.inbox",
+    "helpdesk.sla",
+    "helpdesk.automations",
     "channels_in",
     "orders_link",
     "knowledge_base",
@@ -174,6 +176,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "helpdesk.tickets.tasks.outbound_requeue_stale_task",
         "schedule": 60.0,
     },
+    "automations-time-rules": {
+        "task": "helpdesk.automations.tasks.automations_time_task",
+        "schedule": 300.0,
+    },
+    "tickets-auto-close": {
+        "task": "helpdesk.automations.tasks.tickets_auto_close_task",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
@@ -196,6 +206,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The project's own assets (helpdesk/static is not an app's static folder).
+STATICFILES_DIRS = [BASE_DIR / "helpdesk" / "static"]
 # Embedded: serve static files straight from the apps (no collectstatic needed).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 if not PRODUCTION:
@@ -273,6 +285,16 @@ CELERY_BEAT_SCHEDULE["detect-delays"] = {
     "task": "orders_link.tasks.detect_delays_task",
     "schedule": float(env_int("ORDERS_DETECT_DELAYS_SECONDS", 3600)),
 }
+
+# --- Agent workspace ------------------------------------------------------------------------
+# Agents see their teams' tickets and those assigned to them; tickets (and inboxes) with no
+# team too, unless this is off.
+HELPDESK_AGENTS_SEE_UNTEAMED = env_bool("AGENTS_SEE_UNTEAMED", True)
+# An unsolved ticket whose next SLA target is due within this many minutes is "at risk".
+HELPDESK_SLA_AT_RISK_MINUTES = env_int("SLA_AT_RISK_MINUTES", 60)
+# Solved tickets close by themselves after this many days (0: never).
+HELPDESK_AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 4)
+HELPDESK_TICKETS_PER_PAGE = env_int("TICKETS_PER_PAGE", 50)
 
 # --- Search -----------------------------------------------------------------------------------
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")

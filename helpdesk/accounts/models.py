@@ -41,6 +41,8 @@ class AgentProfile(models.Model):
     )
     available = models.BooleanField(_("available for assignment"), default=True)
     max_open_tickets = models.PositiveIntegerField(_("maximum open tickets"), default=25)
+    # Round-robin assignment picks the available agent who waited longest for a ticket.
+    last_assigned_at = models.DateTimeField(_("last assigned a ticket"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("agent profile")

@@ -4,6 +4,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from helpdesk.accounts.services import agent_presence_clear, agent_presence_mark
+from helpdesk.inbox.services import agent_group
 from helpdesk.tickets.events import inbox_group, ticket_group
 from helpdesk.tickets.selectors import inboxes_visible_to, is_staff_member, tickets_visible_to
 
@@ -26,6 +27,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(agent_presence_mark)(user_id=user.pk)
         for inbox_id in inbox_ids:
             await self._join(inbox_group(inbox_id))
+        await self._join(agent_group(user.pk))
         await self.send_json({"type": "ready", "inboxes": inbox_ids})
 
     async def _join(self, group: str) -> None:
@@ -36,6 +38,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         user = self.scope.get("user")
         if getattr(self, "groups_joined", None) and user is not None:
             await database_sync_to_async(agent_presence_clear)(user_id=user.pk)
+            for group in self.groups_joined:
+                if group.startswith("ticket-"):
+                    await self._presence(int(group.removeprefix("ticket-")), "left")
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -44,6 +49,15 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         await database_sync_to_async(agent_presence_mark)(user_id=user.pk)
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+            return
+        if isinstance(content, dict) and content.get("type") in {"viewing", "typing"}:
+            # Collision: tell the others on a ticket who is looking at it or typing. Only for
+            # a ticket this socket was allowed to watch.
+            ticket_id = content.get("ticket")
+            if not isinstance(ticket_id, int) or ticket_group(ticket_id) not in self.groups_joined:
+                await self.send_json({"type": "error", "error": "not found", "ticket": ticket_id})
+                return
+            await self._presence(ticket_id, content["type"])
             return
         ticket_id = content.get("watch_ticket") if isinstance(content, dict) else None
         if not isinstance(ticket_id, int):
@@ -57,6 +71,22 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         await self._join(ticket_group(ticket_id))
         await self.send_json({"type": "watching", "ticket": ticket_id})
+
+    async def _presence(self, ticket_id: int, state: str) -> None:
+        user = self.scope["user"]
+        await self.channel_layer.group_send(
+            ticket_group(ticket_id),
+            {
+                "type": "helpdesk.event",
+                "event": {
+                    "type": "presence",
+                    "ticket": ticket_id,
+                    "user": user.pk,
+                    "name": user.get_username(),
+                    "state": state,
+                },
+            },
+        )
 
     async def helpdesk_event(self, message: dict) -> None:
         await self.send_json(message["event"])

@@ -1,13 +1,23 @@
 from django.urls import path
 
-from helpdesk.inbox import views
+from helpdesk.inbox import rules, views
 
 app_name = "inbox"
 
 urlpatterns = [
     path("", views.ticket_list, name="ticket_list"),
+    path("bulk/", views.tickets_bulk, name="tickets_bulk"),
+    path("views/", views.saved_view_save, name="saved_view_save"),
+    path("views/<int:pk>/delete/", views.saved_view_delete, name="saved_view_delete"),
     path("tickets/<int:pk>/", views.ticket_detail, name="ticket_detail"),
-    path("tickets/<int:pk>/status/", views.ticket_status, name="ticket_status"),
+    path("tickets/<int:pk>/canned/<int:canned_pk>/", views.canned_preview, name="canned_preview"),
+    path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
+    path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("mentions/", views.mentions, name="mentions"),
     path("outbox/", views.outbox, name="outbox"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("rules/", rules.rule_list, name="rule_list"),
+    path("rules/new/", rules.rule_edit, name="rule_new"),
+    path("rules/<int:pk>/", rules.rule_edit, name="rule_edit"),
+    path("rules/<int:pk>/delete/", rules.rule_delete, name="rule_delete"),
 ]

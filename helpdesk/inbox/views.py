@@ -1,25 +1,73 @@
+"""The agent workspace: ticket list, ticket view and its actions. Every object goes through
+tickets_visible_to (and friends): an id the user may not see is a 404."""
+
 from __future__ import annotations
 
-from typing import cast
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from helpdesk.inbox.forms import ReplyForm, StatusForm
-from helpdesk.tickets.models import Attachment, DeliveryState, Message, TicketStatus
+from helpdesk.accounts.models import Team
+from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
+from helpdesk.inbox.models import CannedResponse, Mention, SavedView
+from helpdesk.inbox.selectors import (
+    BUILTIN_VIEWS,
+    SORTS,
+    ListQuery,
+    saved_views_for,
+    ticket_page,
+    ticket_timeline_items,
+    tickets_for_list,
+)
+from helpdesk.inbox.services import (
+    canned_render,
+    mentions_record,
+    saved_view_create,
+    ticket_mark_read,
+)
+from helpdesk.sla.selectors import ticket_sla_state
+from helpdesk.tickets.models import (
+    Attachment,
+    DeliveryState,
+    Direction,
+    InboxKind,
+    Message,
+    Priority,
+    Tag,
+    Ticket,
+    TicketStatus,
+)
 from helpdesk.tickets.selectors import (
+    contacts_visible_to,
     is_staff_member,
-    ticket_timeline,
+    orders_visible_to,
+    sees_everything,
     tickets_visible_to,
 )
-from helpdesk.tickets.services import message_reply, note_add, ticket_set_status
+from helpdesk.tickets.services import (
+    contact_merge,
+    message_reply,
+    note_add,
+    ticket_assign,
+    ticket_link_order,
+    ticket_merge,
+    ticket_set_priority,
+    ticket_set_status,
+    ticket_set_team,
+    ticket_split,
+    ticket_tags_change,
+)
+from orders_link.models import Order
 
 
 def staff_required(view):
@@ -34,76 +82,373 @@ def staff_required(view):
     return wrapped
 
 
-@staff_required
-def ticket_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "unsolved")
-    tickets = tickets_visible_to(request.user).select_related("contact", "inbox", "assignee")
-    if status == "unsolved":
-        tickets = tickets.filter(
-            status__in=[TicketStatus.NEW, TicketStatus.OPEN, TicketStatus.PENDING]
-        )
-    elif status in TicketStatus.values:
-        tickets = tickets.filter(status=status)
-    page = Paginator(tickets.order_by("-last_message_at", "-id"), 50).get_page(
-        request.GET.get("page")
-    )
-    return render(
-        request,
-        "inbox/ticket_list.html",
-        {"page": page, "status": status, "statuses": TicketStatus.choices},
-    )
-
-
-@staff_required
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(
-        tickets_visible_to(request.user).select_related("contact", "inbox", "order", "assignee"),
+def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
+    return get_object_or_404(
+        tickets_visible_to(request.user).select_related(
+            "contact", "inbox", "order", "assignee", "team"
+        ),
         pk=pk,
     )
-    if request.method == "POST":
-        form = ReplyForm(request.POST)
-        if form.is_valid():
-            agent = cast(User, request.user)
-            if form.cleaned_data["internal"]:
-                note_add(ticket=ticket, author=agent, text=form.cleaned_data["text"])
-            else:
-                message_reply(ticket=ticket, author=agent, text=form.cleaned_data["text"])
-            return redirect("inbox:ticket_detail", pk=ticket.pk)
-    else:
-        form = ReplyForm()
-    orders = ticket.contact.orders.prefetch_related("lines", "shipments").order_by("-placed_at")[
-        :10
-    ]
-    return render(
-        request,
-        "inbox/ticket_detail.html",
-        {
-            "ticket": ticket,
-            "timeline": ticket_timeline(ticket),
-            "identities": ticket.contact.identities.all(),
-            "orders": orders,
-            "form": form,
-            "status_form": StatusForm(initial={"status": ticket.status}),
-        },
+
+
+def _agents():
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, agent_profile__isnull=False)
+        .select_related("agent_profile")
+        .order_by("username")
     )
+
+
+# --- Ticket list ---------------------------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    saved_id = request.GET.get("saved", "")
+    saved = None
+    params = request.GET
+    if saved_id.isdigit():
+        saved = get_object_or_404(saved_views_for(request.user), pk=int(saved_id))
+        params = saved.query
+    query = ListQuery.from_params(params)
+    tickets = tickets_for_list(user=request.user, query=query)
+    page = ticket_page(
+        user=request.user,
+        tickets=tickets,
+        sort=query.sort,
+        after=request.GET.get("after", "")[:200],
+        size=settings.HELPDESK_TICKETS_PER_PAGE,
+    )
+    base = query.params()
+    if saved is not None:
+        base = {"saved": str(saved.pk)}
+    context = {
+        "page": page,
+        "query": query,
+        "saved": saved,
+        "first_page": not request.GET.get("after"),
+        "next_url": "?" + urlencode({**base, "after": page.next_cursor})
+        if page.next_cursor
+        else "",
+        "current_url": "?" + urlencode(base),
+    }
+    if request.GET.get("partial") == "rows":
+        return render(request, "inbox/_rows.html", context)
+    context.update(
+        {
+            "builtin_views": BUILTIN_VIEWS,
+            "saved_views": list(saved_views_for(request.user)),
+            "sorts": {k: v[2] for k, v in SORTS.items()},
+            "statuses": TicketStatus.choices,
+            "priorities": Priority.choices,
+            "channels": InboxKind.choices,
+            "teams": list(Team.objects.order_by("name")),
+            "agents": list(_agents()),
+            "tags": list(Tag.objects.order_by("name")[:200]),
+        }
+    )
+    return render(request, "inbox/ticket_list.html", context)
 
 
 @staff_required
 @require_POST
-def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
-    ticket = get_object_or_404(tickets_visible_to(request.user), pk=pk)
-    form = StatusForm(request.POST)
-    if form.is_valid():
-        ticket_set_status(
-            ticket=ticket, status=form.cleaned_data["status"], actor=cast(User, request.user)
+def saved_view_save(request: HttpRequest) -> HttpResponse:
+    name = request.POST.get("name", "").strip()
+    query = ListQuery.from_params(request.POST)
+    if not name:
+        messages.error(request, _("Give the view a name."))
+        return redirect(f"{_list_url()}?{urlencode(query.params())}")
+    shared = bool(request.POST.get("shared")) and sees_everything(request.user)
+    view = saved_view_create(owner=request.user, name=name, query=query.params(), shared=shared)
+    return redirect(f"{_list_url()}?saved={view.pk}")
+
+
+@staff_required
+@require_POST
+def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk, owner=request.user)
+    view.delete()
+    return redirect(_list_url())
+
+
+def _list_url() -> str:
+    from django.urls import reverse
+
+    return reverse("inbox:ticket_list")
+
+
+@staff_required
+@require_POST
+def tickets_bulk(request: HttpRequest) -> HttpResponse:
+    """Assign, set status, tag or merge the selected tickets (only those the user sees)."""
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
+    tickets = list(tickets_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
+    action = request.POST.get("action", "")
+    value = request.POST.get("value", "").strip()
+    back = request.POST.get("next", "")
+    if not back.startswith("?"):
+        back = ""
+    if not tickets:
+        messages.error(request, _("Select at least one ticket."))
+        return redirect(_list_url() + back)
+    try:
+        if action == "assign":
+            assignee = None
+            if value and value != "none":
+                assignee = get_object_or_404(_agents(), pk=int(value) if value.isdigit() else 0)
+            for ticket in tickets:
+                ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+        elif action == "status":
+            if value not in TicketStatus.values:
+                raise ValueError(_("Unknown status."))
+            for ticket in tickets:
+                ticket_set_status(ticket=ticket, status=value, actor=request.user)
+        elif action == "tag":
+            if not value:
+                raise ValueError(_("Type a tag."))
+            for ticket in tickets:
+                ticket_tags_change(ticket=ticket, add=[value], actor=request.user)
+        elif action == "merge":
+            if len(tickets) < 2:
+                raise ValueError(_("Select two tickets or more to merge."))
+            target, *sources = tickets
+            for source in sources:
+                ticket_merge(source=source, target=target, actor=request.user)
+        else:
+            raise ValueError(_("Unknown action."))
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect(_list_url() + back)
+    messages.success(request, _("%(n)d tickets updated.") % {"n": len(tickets)})
+    return redirect(_list_url() + back)
+
+
+# --- Ticket view ---------------------------------------------------------------------------
+
+
+def _ticket_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
+    contact = ticket.contact
+    identities = list(contact.identities.order_by("kind", "address"))
+    last_inbound = (
+        ticket.messages.filter(direction=Direction.INBOUND, identity__isnull=False)
+        .order_by("-created_at", "-id")
+        .values_list("identity_id", flat=True)
+        .first()
+    )
+    default_identity = next((i for i in identities if i.pk == last_inbound), None)
+    if form is None:
+        form = ReplyForm(identities=identities, default_identity=default_identity)
+    from orders_link.models import Shipment
+
+    orders = list(
+        contact.orders.prefetch_related(
+            "lines", Prefetch("shipments", queryset=Shipment.objects.order_by("-created_at"))
+        ).order_by("-placed_at")[:10]
+    )
+    past = list(
+        tickets_visible_to(request.user)
+        .filter(contact=contact)
+        .exclude(pk=ticket.pk)
+        .select_related("inbox")
+        .order_by("-created_at")[:10]
+    )
+    profile = getattr(request.user, "agent_profile", None)
+    canned = CannedResponse.objects.all()
+    if profile is not None and not sees_everything(request.user):
+        from django.db.models import Q
+
+        canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
+    return {
+        "ticket": ticket,
+        "timeline": ticket_timeline_items(ticket=ticket),
+        "identities": identities,
+        "orders": orders,
+        "past_tickets": past,
+        "form": form,
+        "status_form": StatusForm(initial={"status": ticket.status}),
+        "priority_form": PriorityForm(initial={"priority": ticket.priority}),
+        "agents": list(_agents()),
+        "teams": list(Team.objects.order_by("name")),
+        "canned": list(canned.order_by("name")),
+        "tags": list(ticket.tags.order_by("name")),
+        "sla_state": ticket_sla_state(ticket),
+    }
+
+
+@staff_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible_ticket(request, pk)
+    if request.method == "POST":
+        identities = list(ticket.contact.identities.all())
+        form = ReplyForm(request.POST, request.FILES, identities=identities)
+        if form.is_valid():
+            data = form.cleaned_data
+            files = tuple(
+                (f.name, f.content_type or "application/octet-stream", f.read())
+                for f in data["files"]
+            )
+            if data["internal"]:
+                message = note_add(ticket=ticket, author=request.user, text=data["text"])
+                for name, content_type, content in files:
+                    from helpdesk.tickets.services import attachment_store
+
+                    attachment_store(
+                        message=message, filename=name, content_type=content_type, content=content
+                    )
+            else:
+                identity = next((i for i in identities if i.pk == data["identity"]), None)
+                message = message_reply(
+                    ticket=ticket,
+                    author=request.user,
+                    text=data["text"],
+                    identity=identity,
+                    files=files,
+                )
+            mentions_record(message=message, author=request.user)
+            if data["then_status"]:
+                ticket.refresh_from_db()
+                ticket_set_status(ticket=ticket, status=data["then_status"], actor=request.user)
+            return redirect("inbox:ticket_detail", pk=ticket.pk)
+        ticket_mark_read(ticket=ticket, user=request.user)
+        return render(
+            request, "inbox/ticket_detail.html", _ticket_context(request, ticket, form), status=400
         )
-        messages.success(request, _("Status changed."))
+    ticket_mark_read(ticket=ticket, user=request.user)
+    if request.GET.get("partial") == "timeline":
+        return render(
+            request,
+            "inbox/_timeline.html",
+            {"ticket": ticket, "timeline": ticket_timeline_items(ticket=ticket)},
+        )
+    Mention.objects.filter(user=request.user, ticket=ticket, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    return render(request, "inbox/ticket_detail.html", _ticket_context(request, ticket))
+
+
+@staff_required
+@require_GET
+def canned_preview(request: HttpRequest, pk: int, canned_pk: int) -> JsonResponse:
+    ticket = _visible_ticket(request, pk)
+    canned = get_object_or_404(CannedResponse, pk=canned_pk)
+    profile = getattr(request.user, "agent_profile", None)
+    if (
+        canned.team_id
+        and not sees_everything(request.user)
+        and (profile is None or not profile.teams.filter(pk=canned.team_id).exists())
+    ):
+        raise Http404
+    return JsonResponse(
+        {"text": canned_render(text=canned.text, ticket=ticket, agent=request.user)}
+    )
+
+
+ACTIONS = (
+    "status",
+    "priority",
+    "assign",
+    "team",
+    "tags",
+    "merge",
+    "split",
+    "link_order",
+    "unlink_order",
+    "merge_contact",
+)
+
+
+@staff_required
+@require_POST
+def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    ticket = _visible_ticket(request, pk)
+    post = request.POST
+    user = request.user
+    try:
+        if action == "status":
+            form = StatusForm(post)
+            if not form.is_valid():
+                raise ValueError(_("Unknown status."))
+            ticket_set_status(ticket=ticket, status=form.cleaned_data["status"], actor=user)
+        elif action == "priority":
+            form = PriorityForm(post)
+            if not form.is_valid():
+                raise ValueError(_("Unknown priority."))
+            ticket_set_priority(ticket=ticket, priority=form.cleaned_data["priority"], actor=user)
+        elif action == "assign":
+            value = post.get("assignee", "")
+            assignee = None
+            if value == "me":
+                assignee = user
+            elif value:
+                assignee = get_object_or_404(_agents(), pk=int(value) if value.isdigit() else 0)
+            ticket_assign(ticket=ticket, assignee=assignee, actor=user)
+        elif action == "team":
+            value = post.get("team", "")
+            team = get_object_or_404(Team, pk=int(value)) if value.isdigit() else None
+            ticket_set_team(ticket=ticket, team=team, actor=user)
+        elif action == "tags":
+            add = [t for t in post.get("add", "").split(",") if t.strip()]
+            ticket_tags_change(ticket=ticket, add=add, remove=post.getlist("remove"), actor=user)
+        elif action == "merge":
+            value = post.get("into", "").strip().lstrip("#")
+            target = get_object_or_404(
+                tickets_visible_to(user), pk=int(value) if value.isdigit() else 0
+            )
+            ticket_merge(source=ticket, target=target, actor=user)
+            messages.success(request, _("Merged into #%(id)d.") % {"id": target.pk})
+            return redirect("inbox:ticket_detail", pk=target.pk)
+        elif action == "split":
+            value = post.get("message", "")
+            message = get_object_or_404(
+                Message, pk=int(value) if value.isdigit() else 0, ticket=ticket
+            )
+            new = ticket_split(message=message, actor=user)
+            messages.success(request, _("Split into #%(id)d.") % {"id": new.pk})
+            return redirect("inbox:ticket_detail", pk=new.pk)
+        elif action == "link_order":
+            value = post.get("order", "")
+            order = get_object_or_404(
+                orders_visible_to(user).filter(contact=ticket.contact_id),
+                pk=int(value) if value.isdigit() else 0,
+            )
+            ticket_link_order(ticket=ticket, order=order, actor=user)
+        elif action == "unlink_order":
+            ticket_link_order(ticket=ticket, order=None, actor=user)
+        elif action == "merge_contact":
+            value = post.get("contact", "")
+            other = get_object_or_404(
+                contacts_visible_to(user).exclude(pk=ticket.contact_id),
+                pk=int(value) if value.isdigit() else 0,
+            )
+            contact_merge(source=other, target=ticket.contact, actor=user)
+        else:
+            raise Http404
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect("inbox:ticket_detail", pk=ticket.pk)
     return redirect("inbox:ticket_detail", pk=ticket.pk)
+
+
+# --- Other pages ---------------------------------------------------------------------------
+
+
+@staff_required
+def mentions(request: HttpRequest) -> HttpResponse:
+    items = (
+        Mention.objects.filter(user=request.user, ticket__in=tickets_visible_to(request.user))
+        .select_related("message", "message__author", "ticket")
+        .order_by("-created_at")[:100]
+    )
+    return render(request, "inbox/mentions.html", {"mentions": items})
 
 
 @staff_required
 def outbox(request: HttpRequest) -> HttpResponse:
     """Replies kept here because their channel has no credentials: not really sent."""
+    from django.core.paginator import Paginator
+
     held = (
         Message.objects.filter(
             delivery_state=DeliveryState.OUTBOX, ticket__in=tickets_visible_to(request.user)
@@ -125,3 +470,35 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
+
+
+@staff_required
+@require_GET
+def order_detail(request: HttpRequest, pk: int) -> JsonResponse:
+    """One order as JSON for the customer panel; only orders of customers the user serves."""
+    order = get_object_or_404(
+        orders_visible_to(request.user).prefetch_related("lines", "shipments"), pk=pk
+    )
+    return JsonResponse(_order_json(order))
+
+
+def _order_json(order: Order) -> dict:
+    return {
+        "id": order.pk,
+        "number": order.number,
+        "status": order.status,
+        "placed_at": order.placed_at.isoformat(),
+        "lines": [{"title": l.title, "quantity": l.quantity} for l in order.lines.all()],  # noqa: E741
+        "shipments": [
+            {
+                "carrier": s.carrier,
+                "tracking_number": s.tracking_number,
+                "tracking_url": s.tracking_url,
+                "status": s.status,
+                "estimated_delivery": s.estimated_delivery.isoformat()
+                if s.estimated_delivery
+                else None,
+            }
+            for s in order.shipments.all()
+        ],
+    }

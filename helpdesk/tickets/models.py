@@ -189,6 +189,9 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     solved_at = models.DateTimeField(_("solved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
+    # Set while the ticket is pending: SLA timers stand still and resume on the way out.
+    sla_paused_at = models.DateTimeField(_("SLA paused since"), null=True, blank=True)
     reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
 
     class Meta:
@@ -200,6 +203,19 @@ class Ticket(models.Model):
             models.Index(fields=["contact", "inbox", "-last_message_at"]),
             models.Index(fields=["assignee", "status"]),
             models.Index(fields=["team", "status"]),
+            models.Index(fields=["-last_message_at", "-id"], name="ticket_list_recent"),
+            models.Index(
+                fields=["assignee", "-last_message_at", "-id"], name="ticket_list_assignee"
+            ),
+            models.Index(fields=["team", "-last_message_at", "-id"], name="ticket_list_team"),
+            models.Index(fields=["inbox", "-last_message_at", "-id"], name="ticket_list_inbox"),
+            models.Index(fields=["status", "solved_at"], name="ticket_status_solved"),
+            # The agents' queue: whatever the history, only the unsolved backlog is scanned.
+            models.Index(
+                fields=["-last_message_at", "-id"],
+                name="ticket_unsolved_recent",
+                condition=models.Q(status__in=["new", "open", "pending"], merged_into__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile
 from helpdesk.tickets.models import Inbox, Message, Ticket
@@ -29,15 +33,19 @@ def sees_everything(user: User | AnonymousUser) -> bool:
 
 
 def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:
-    """Managers and admins see every ticket; an agent sees their teams' tickets, tickets with
-    no team, and tickets assigned to them. Anyone else sees nothing."""
+    """Managers and admins see every ticket; an agent sees their teams' tickets, tickets
+    assigned to them, and tickets with no team unless HELPDESK_AGENTS_SEE_UNTEAMED is off.
+    Anyone else sees nothing."""
     tickets = Ticket.objects.all()
     if sees_everything(user):
         return tickets
     profile = _profile(user)
     if profile is None:
         return tickets.none()
-    return tickets.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()) | Q(assignee=user))
+    rule = Q(team__in=profile.teams.all()) | Q(assignee=user)
+    if settings.HELPDESK_AGENTS_SEE_UNTEAMED:
+        rule |= Q(team__isnull=True)
+    return tickets.filter(rule)
 
 
 def inboxes_visible_to(user: User | AnonymousUser) -> QuerySet[Inbox]:
@@ -46,7 +54,10 @@ def inboxes_visible_to(user: User | AnonymousUser) -> QuerySet[Inbox]:
     profile = _profile(user)
     if profile is None:
         return Inbox.objects.none()
-    return Inbox.objects.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
+    rule = Q(team__in=profile.teams.all())
+    if settings.HELPDESK_AGENTS_SEE_UNTEAMED:
+        rule |= Q(team__isnull=True)
+    return Inbox.objects.filter(rule)
 
 
 def ticket_timeline(ticket: Ticket) -> QuerySet[Message]:
@@ -55,3 +66,42 @@ def ticket_timeline(ticket: Ticket) -> QuerySet[Message]:
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
+
+
+DELAYED_SHIPMENT_STATUSES = ("delayed", "exception", "failed_attempt")
+
+
+def delayed_order_exists(*, today: date | None = None, ref: str = "order_id") -> Exists:
+    """True for rows whose order (``ref``) has a shipment in trouble: delayed, exception or a
+    failed attempt, or past its promised date without delivery."""
+    from orders_link.models import Shipment, ShipmentStatus
+
+    today = today or timezone.localdate()
+    # Spelled as two positive status lists so the (status, promised_date) index serves both.
+    on_the_way = [
+        s
+        for s in ShipmentStatus.values
+        if s not in {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED}
+    ]
+    late = Shipment.objects.filter(order=OuterRef(ref)).filter(
+        Q(status__in=DELAYED_SHIPMENT_STATUSES)
+        | Q(status__in=on_the_way, promised_date__lt=today, delivered_at__isnull=True)
+    )
+    return Exists(late)
+
+
+def orders_visible_to(user: User | AnonymousUser):
+    """Orders of contacts the user has a visible ticket with (every order for managers)."""
+    from orders_link.models import Order
+
+    if sees_everything(user):
+        return Order.objects.all()
+    return Order.objects.filter(contact__in=tickets_visible_to(user).values("contact_id"))
+
+
+def contacts_visible_to(user: User | AnonymousUser):
+    from helpdesk.contacts.models import Contact
+
+    if sees_everything(user):
+        return Contact.objects.all()
+    return Contact.objects.filter(pk__in=tickets_visible_to(user).values("contact_id"))

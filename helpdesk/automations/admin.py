@@ -1,0 +1,23 @@
+from django import forms
+from django.contrib import admin
+
+from helpdesk.automations.engine import rule_validate
+from helpdesk.automations.models import Rule
+
+
+class RuleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = ["name", "active", "position", "trigger", "match", "conditions", "actions"]
+
+    def clean(self):
+        cleaned = super().clean()
+        rule_validate(conditions=cleaned.get("conditions"), actions=cleaned.get("actions"))
+        return cleaned
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin):
+    form = RuleAdminForm
+    list_display = ["name", "position", "trigger", "active"]
+    list_editable = ["position", "active"]

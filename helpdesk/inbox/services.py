@@ -1,0 +1,112 @@
+"""Writes of the agent workspace: canned responses, read markers, mentions, saved views."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import formats, timezone
+
+from helpdesk.inbox.models import Mention, SavedView, TicketRead
+from helpdesk.tickets.events import publish
+from helpdesk.tickets.models import Message, Ticket
+
+_VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
+_MENTION = re.compile(r"(?<![\w.@])@([\w.+-]{1,150})")
+
+
+def agent_group(user_id: int) -> str:
+    """The Channels group of one agent's own notifications."""
+    return f"agent-{user_id}"
+
+
+def canned_variables(*, ticket: Ticket, agent: AbstractBaseUser | None) -> dict[str, str]:
+    """The values canned responses may use; nothing else of the ticket is reachable."""
+    contact = ticket.contact
+    name = (contact.name or "").strip()
+    order = ticket.order
+    shipment = None
+    if order is not None:
+        shipment = order.shipments.order_by("-created_at", "-id").first()
+    profile = getattr(agent, "agent_profile", None) if agent else None
+    estimated = ""
+    if shipment is not None and shipment.estimated_delivery:
+        estimated = formats.date_format(shipment.estimated_delivery, "SHORT_DATE_FORMAT")
+    return {
+        "contact.first_name": name.split()[0] if name else "",
+        "contact.name": name,
+        "order.number": order.number if order else "",
+        "order.status": order.get_status_display() if order else "",
+        "shipment.tracking_url": shipment.tracking_url if shipment else "",
+        "shipment.tracking_number": shipment.tracking_number if shipment else "",
+        "shipment.carrier": shipment.carrier if shipment else "",
+        "shipment.estimated_delivery": estimated,
+        "agent.name": profile.name if profile else "",
+        "ticket.id": str(ticket.pk),
+    }
+
+
+def canned_render(*, text: str, ticket: Ticket, agent: AbstractBaseUser | None) -> str:
+    """Fill {{ contact.first_name }}-style variables; unknown ones are left as written.
+
+    Plain substitution, never the template engine: a canned response cannot reach anything
+    but the values above.
+    """
+    values = canned_variables(ticket=ticket, agent=agent)
+
+    def replace(match: re.Match) -> str:
+        key = f"{match.group(1)}.{match.group(2)}"
+        return values.get(key, match.group(0))
+
+    return _VARIABLE.sub(replace, text)
+
+
+def ticket_mark_read(*, ticket: Ticket, user: AbstractBaseUser) -> None:
+    TicketRead.objects.update_or_create(
+        user=user, ticket=ticket, defaults={"read_at": timezone.now()}
+    )
+
+
+def mentions_record(*, message: Message, author: AbstractBaseUser) -> list[int]:
+    """Notify agents named as @username in the message text who may see its ticket.
+
+    Returns the ids of the users notified (each gets a live ``mention`` event after commit).
+    """
+    from helpdesk.tickets.selectors import tickets_visible_to
+
+    names = {m.group(1).rstrip(".") for m in _MENTION.finditer(message.text or "")}
+    if not names:
+        return []
+    users = (
+        get_user_model()
+        .objects.filter(username__in=names, is_active=True, agent_profile__isnull=False)
+        .exclude(pk=author.pk)
+    )
+    notified = []
+    with transaction.atomic():
+        for user in users:
+            if not tickets_visible_to(user).filter(pk=message.ticket_id).exists():
+                continue
+            _mention, created = Mention.objects.get_or_create(
+                user=user, message=message, defaults={"ticket_id": message.ticket_id}
+            )
+            if created:
+                notified.append(user.pk)
+                publish(
+                    [agent_group(user.pk)],
+                    {
+                        "type": "mention",
+                        "ticket": message.ticket_id,
+                        "message": message.pk,
+                        "by": author.get_username(),
+                    },
+                )
+    return notified
+
+
+def saved_view_create(
+    *, owner: AbstractBaseUser, name: str, query: dict[str, str], shared: bool = False
+) -> SavedView:
+    return SavedView.objects.create(owner=owner, name=name[:100], query=query, shared=shared)

@@ -1,0 +1,93 @@
+"""Reads on SLA: which policy applies, a ticket's SLA state, list filters."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from helpdesk.sla.businesstime import Calendar
+from helpdesk.sla.models import BusinessCalendar, SlaPolicy
+from helpdesk.tickets.models import UNSOLVED_STATUSES, Ticket, TicketStatus
+
+OK, AT_RISK, BREACHED = "ok", "at_risk", "breached"
+
+
+def calendar_spec(calendar: BusinessCalendar | None) -> Calendar:
+    if calendar is None:
+        return Calendar.always_open(settings.TIME_ZONE)
+    periods: dict[int, list] = {}
+    for period in calendar.periods.all():
+        periods.setdefault(period.weekday, []).append((period.opens, period.closes))
+    return Calendar(
+        time_zone=calendar.time_zone,
+        periods={day: tuple(items) for day, items in periods.items()},
+        holidays=frozenset(h.date for h in calendar.holidays.all()),
+    )
+
+
+def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
+    return (
+        SlaPolicy.objects.filter(active=True)
+        .filter(Q(priority__isnull=True) | Q(priority=ticket.priority))
+        .filter(Q(channel="") | Q(channel=ticket.inbox.kind))
+        .select_related("calendar")
+        .prefetch_related("calendar__periods", "calendar__holidays")
+        .order_by("position", "id")
+        .first()
+    )
+
+
+def at_risk_window() -> timedelta:
+    return timedelta(minutes=settings.HELPDESK_SLA_AT_RISK_MINUTES)
+
+
+def _open_targets(now: datetime) -> tuple[Q, Q]:
+    first = Q(first_response_at__isnull=True, first_response_due__isnull=False)
+    resolution = Q(solved_at__isnull=True, resolution_due__isnull=False)
+    return first, resolution
+
+
+def sla_breached_q(now: datetime | None = None) -> Q:
+    now = now or timezone.now()
+    first, resolution = _open_targets(now)
+    return Q(status__in=UNSOLVED_STATUSES) & (
+        (first & Q(first_response_due__lte=now)) | (resolution & Q(resolution_due__lte=now))
+    )
+
+
+def sla_at_risk_q(now: datetime | None = None) -> Q:
+    """Due within the at-risk window and not yet breached; paused (pending) tickets wait."""
+    now = now or timezone.now()
+    soon = now + at_risk_window()
+    first, resolution = _open_targets(now)
+    return (
+        Q(status__in=[TicketStatus.NEW, TicketStatus.OPEN])
+        & (
+            (first & Q(first_response_due__gt=now, first_response_due__lte=soon))
+            | (resolution & Q(resolution_due__gt=now, resolution_due__lte=soon))
+        )
+        & ~sla_breached_q(now)
+    )
+
+
+def ticket_sla_state(ticket: Ticket, *, now: datetime | None = None) -> str:
+    """ok, at_risk or breached for an unsolved ticket with targets; '' otherwise."""
+    if ticket.status not in UNSOLVED_STATUSES:
+        return ""
+    now = now or timezone.now()
+    dues = []
+    if ticket.first_response_at is None and ticket.first_response_due:
+        dues.append(ticket.first_response_due)
+    if ticket.solved_at is None and ticket.resolution_due:
+        dues.append(ticket.resolution_due)
+    if not dues:
+        return ""
+    due = min(dues)
+    if due <= now:
+        return BREACHED
+    if ticket.status != TicketStatus.PENDING and due <= now + at_risk_window():
+        return AT_RISK
+    return OK

@@ -1,0 +1,172 @@
+// The agent workspace, live: one WebSocket (/ws/agent/) brings new tickets and messages,
+// colleagues viewing or typing, and mentions; keyboard shortcuts for the list and a ticket.
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var data = script.dataset;
+  var me = parseInt(data.user, 10);
+  var page = data.page || "";
+  var ticketId = data.ticket ? parseInt(data.ticket, 10) : null;
+  var socket = null;
+  var delay = 1000;
+  var others = {}; // user id -> {name, state, until}
+
+  function send(obj) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(obj));
+  }
+
+  function refresh(url, targetId) {
+    if (!url || !window.htmx) { return; }
+    htmx.ajax("GET", url, { target: "#" + targetId, select: "#" + targetId, swap: "outerHTML" });
+  }
+
+  function typing() {
+    var el = document.activeElement;
+    return el && el.tagName === "TEXTAREA" && el.value;
+  }
+
+  var pending = false;
+  var lastKey = "", lastAt = 0;
+  function onActivity(event) {
+    // The same event reaches a ticket page twice (inbox and ticket groups): act once.
+    var key = JSON.stringify(event);
+    if (key === lastKey && Date.now() - lastAt < 2000) return;
+    lastKey = key; lastAt = Date.now();
+    if (page === "list" && data.liveRows) {
+      refresh(data.listUrl + data.liveRows, "rows");
+      var live = document.getElementById("live");
+      if (live) live.textContent = "";
+    } else if (page === "ticket" && event.ticket === ticketId) {
+      if (event.type === "ticket.updated" && !typing()) { location.reload(); return; }
+      if (typing() && event.type === "ticket.updated") {
+        pending = true;
+        var p = document.getElementById("presence");
+        if (p) p.dataset.notice = data.i18nNewActivity;
+        renderPresence();
+        return;
+      }
+      refresh(data.timelineUrl, "timeline");
+    }
+  }
+
+  function renderPresence() {
+    var el = document.getElementById("presence");
+    if (!el) return;
+    var now = Date.now();
+    var parts = [];
+    Object.keys(others).forEach(function (id) {
+      var o = others[id];
+      if (o.until < now) { delete others[id]; return; }
+      parts.push(o.name + " " + (o.state === "typing" ? data.i18nTyping : data.i18nViewing));
+    });
+    el.textContent = parts.join(" · ") + (el.dataset.notice ? "  " + el.dataset.notice : "");
+  }
+
+  function toast(text, href) {
+    var box = document.getElementById("toasts");
+    if (!box) return;
+    var a = document.createElement("a");
+    a.className = "toast";
+    a.href = href;
+    a.textContent = text;
+    box.appendChild(a);
+    var badge = document.getElementById("mention-count");
+    if (badge) { badge.hidden = false; badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1); }
+  }
+
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/ws/agent/");
+    socket.onopen = function () {
+      delay = 1000;
+      if (ticketId) send({ watch_ticket: ticketId });
+    };
+    socket.onmessage = function (e) {
+      var event = JSON.parse(e.data);
+      if (event.type === "watching" && event.ticket === ticketId) {
+        send({ type: "viewing", ticket: ticketId });
+      } else if (event.type === "message.created" || event.type === "ticket.updated" || event.type === "message.delivery") {
+        onActivity(event);
+      } else if (event.type === "presence" && event.ticket === ticketId && event.user !== me) {
+        if (event.state === "left") delete others[event.user];
+        else others[event.user] = { name: event.name, state: event.state, until: Date.now() + (event.state === "typing" ? 6000 : 45000) };
+        renderPresence();
+      } else if (event.type === "mention") {
+        toast(data.i18nMention + " #" + event.ticket + " (@" + event.by + ")", data.listUrl + "tickets/" + event.ticket + "/");
+      }
+    };
+    socket.onclose = function () {
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+  connect();
+
+  if (ticketId) {
+    setInterval(function () { send({ type: "viewing", ticket: ticketId }); renderPresence(); }, 20000);
+    var lastTyping = 0;
+    document.addEventListener("input", function (e) {
+      if (e.target && e.target.id === "reply-text" && Date.now() - lastTyping > 2500) {
+        lastTyping = Date.now();
+        send({ type: "typing", ticket: ticketId });
+      }
+    });
+    document.addEventListener("focusout", function (e) {
+      if (pending && e.target && e.target.id === "reply-text" && !e.target.value) location.reload();
+    });
+    var canned = document.getElementById("canned");
+    if (canned) {
+      canned.addEventListener("change", function () {
+        if (!canned.value) return;
+        fetch(canned.dataset.url + canned.value + "/", { credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+          .then(function (body) {
+            var text = document.getElementById("reply-text");
+            text.value = text.value ? text.value + "\n" + body.text : body.text;
+            text.focus();
+          });
+      });
+    }
+  }
+
+  // --- Keyboard shortcuts ------------------------------------------------------------------
+  var selected = -1;
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#rows tr[data-ticket]")); }
+  function select(i) {
+    var list = rows();
+    if (!list.length) return;
+    selected = Math.max(0, Math.min(list.length - 1, i));
+    list.forEach(function (r, j) { r.classList.toggle("selected", j === selected); });
+    list[selected].scrollIntoView({ block: "nearest" });
+  }
+  function focus(id) { var el = document.getElementById(id); if (el) { el.focus(); return true; } return false; }
+  var help = document.getElementById("help");
+  var helpButton = document.querySelector("[data-help]");
+  if (helpButton && help) helpButton.addEventListener("click", function () { help.showModal(); });
+
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    var editing = t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable);
+    if (editing) {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && t.id === "reply-text") { e.preventDefault(); t.form.requestSubmit(); }
+      if (e.key === "Escape") t.blur();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    var key = e.key;
+    if (key === "?" && help) { e.preventDefault(); help.showModal(); return; }
+    if (page === "list") {
+      if (key === "j") { select(selected + 1); e.preventDefault(); }
+      else if (key === "k") { select(selected - 1); e.preventDefault(); }
+      else if ((key === "o" || key === "Enter") && selected >= 0) { var a = rows()[selected].querySelector("a.open"); if (a) location.href = a.href; }
+      else if (key === "x" && selected >= 0) { var box = rows()[selected].querySelector("input[type=checkbox]"); if (box) box.checked = !box.checked; }
+    } else if (page === "ticket") {
+      var internal = document.getElementById("id_internal");
+      if (key === "r") { if (internal) internal.checked = false; focus("reply-text"); e.preventDefault(); }
+      else if (key === "n") { if (internal) internal.checked = true; focus("reply-text"); e.preventDefault(); }
+      else if (key === "a") { focus("assign-select"); e.preventDefault(); }
+      else if (key === "s") { focus("status-select"); e.preventDefault(); }
+      else if (key === "u") { location.href = data.listUrl; }
+    }
+  });
+})();
