@@ -170,6 +170,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "helpdesk.tickets.tasks.outbound_requeue_stale_task",
         "schedule": 60.0,
     },
+    "email-imap-poll": {
+        "task": "channels_in.tasks.email_poll_all_task",
+        "schedule": float(env_int("HELPDESK_IMAP_POLL_SECONDS", 60)),
+    },
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
@@ -240,6 +244,16 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 HELPDESK_EMAIL_DOMAIN = env_str(
     "HELPDESK_EMAIL_DOMAIN", urlsplit(PUBLIC_URL).hostname or "localhost"
 )
+# Inbound mail: larger messages are refused; larger attachments are left out (the raw message
+# is still kept); IMAP mailboxes are polled every HELPDESK_IMAP_POLL_SECONDS.
+HELPDESK_EMAIL_MAX_MESSAGE_BYTES = env_int("HELPDESK_EMAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES = env_int(
+    "HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024
+)
+HELPDESK_IMAP_POLL_SECONDS = env_int("HELPDESK_IMAP_POLL_SECONDS", 60)
+HELPDESK_IMAP_TIMEOUT = env_int("HELPDESK_IMAP_TIMEOUT", 30)
+# An automatic acknowledgement goes to one sender at most once per this many seconds.
+HELPDESK_EMAIL_ACK_INTERVAL_SECONDS = env_int("HELPDESK_EMAIL_ACK_INTERVAL_SECONDS", 600)
 
 # --- Outbound delivery ------------------------------------------------------------------------
 HELPDESK_DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 6)

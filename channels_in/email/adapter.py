@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from collections.abc import Mapping
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -69,7 +68,9 @@ class EmailAdapter:
 
     def send(self, message: OutboundMessage) -> SendResult:
         config = message.inbox_config
-        from_address = formataddr((config.get("display_name", message.inbox_name), config["address"]))
+        from_address = formataddr(
+            (config.get("display_name", message.inbox_name), config["address"])
+        )
         headers = {}
         if message.external_id:
             headers["Message-ID"] = message.external_id
@@ -97,7 +98,7 @@ class EmailAdapter:
             raise DeliveryError(
                 f"SMTP {code or 'error'}: {exc}", permanent=500 <= code < 600, code=str(code)
             ) from exc
-        except (OSError, socket.timeout) as exc:
+        except (TimeoutError, OSError) as exc:
             raise DeliveryError(f"SMTP connection failed: {exc}") from exc
         return SendResult(external_id=message.external_id)
 
