@@ -42,7 +42,7 @@ ALLOWED_TAGS = {
     "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "*": {"style", "class", "dir", "lang", "title", "align", "valign", "width", "height"},
+    "*": {"id", "style", "class", "dir", "lang", "title", "align", "valign", "width", "height"},
     "a": {"href", "name"},
     "img": {"src", "alt", "width", "height"},
     "font": {"color", "face", "size"},

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from channels_in.email import views
+
+app_name = "email"
+urlpatterns = [
+    path("messages/<int:pk>/", views.message_view, name="message"),
+    path("messages/<int:pk>/frame/", views.message_frame, name="message_frame"),
+    path("attachments/<int:pk>/", views.attachment_view, name="attachment"),
+]
