@@ -9,8 +9,9 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Closed after each module: Playwright's loop must not outlive it (async tests follow)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"{CHROMIUM} is missing (Debian package chromium)")
     from playwright.sync_api import sync_playwright

@@ -234,3 +234,28 @@ def test_command_reads_stdin(email_inbox, monkeypatch, capsys):
     call_command("ingest_email", "--json", "-")
     line = json.loads(capsys.readouterr().out)
     assert (line["source"], line["outcome"]) == ("-", "created")
+
+
+def test_a_failing_message_in_a_batch_rolls_back_alone(email_inbox, tmp_path, capsys, monkeypatch):
+    from channels_in.management.commands import ingest_email as command
+
+    for n in range(3):
+        (tmp_path / f"{n}.eml").write_bytes(build_mail(subject=f"Question {n}"))
+    real = command.email_ingest
+
+    def failing_on_second(*, raw, inbox, source):
+        result = real(raw=raw, inbox=inbox, source=source)  # writes, then fails
+        if source.endswith("1.eml"):
+            raise RuntimeError("disk full")
+        return result
+
+    monkeypatch.setattr(command, "email_ingest", failing_on_second)
+    with pytest.raises(CommandError):
+        call_command("ingest_email", str(tmp_path), "--json")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [line["outcome"] for line in lines] == ["created", "rejected", "threaded"]
+    assert lines[1]["reason"] == "error: disk full"
+    assert sorted(Message.objects.values_list("subject", flat=True)) == [
+        "Question 0",
+        "Question 2",
+    ]
