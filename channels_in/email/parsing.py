@@ -158,7 +158,9 @@ def _part_bytes(part: Message) -> bytes:
         return payload
     inner = part.get_payload()
     if part.get_content_maintype() == "message" and isinstance(inner, list) and inner:
-        return inner[0].as_bytes()
+        first = inner[0]
+        if isinstance(first, Message):
+            return first.as_bytes()
     if part.is_multipart():
         return part.as_bytes()
     return b""
@@ -214,9 +216,10 @@ def _add_attachment(body: _Body, part: Message, index: int) -> None:
 def _walk(part: Message, body: _Body, counter: list[int]) -> None:
     ctype = part.get_content_type()
     if part.is_multipart() and part.get_content_maintype() == "multipart":
-        children = part.get_payload()
-        if not isinstance(children, list):
+        payload = part.get_payload()
+        if not isinstance(payload, list):
             return
+        children = [child for child in payload if isinstance(child, Message)]
         if ctype == "multipart/alternative":
             html = [c for c in children if c.get_content_type() == "text/html"]
             plain = [c for c in children if c.get_content_type() == "text/plain"]
@@ -312,8 +315,9 @@ def _bounce_details(message: Message) -> dict[str, Any] | None:
                         }
                     )
         elif ctype in {"message/rfc822", "text/rfc822-headers", "message/rfc822-headers"}:
-            if ctype == "message/rfc822" and isinstance(part.get_payload(), list):
-                inner = part.get_payload()[0]
+            payload = part.get_payload()
+            if ctype == "message/rfc822" and isinstance(payload, list) and payload:
+                inner = payload[0] if isinstance(payload[0], Message) else Message()
             else:
                 inner = _PARSER.parsebytes(_part_bytes(part), headersonly=True)
             details["original_ids"] += message_ids(header(inner, "Message-ID"))

@@ -50,11 +50,10 @@ def email_known_ids(*, inbox: Inbox, external_ids: list[str]) -> set[str]:
     """Which of these Message-IDs this inbox already stored (checked before downloading)."""
     if not external_ids:
         return set()
-    return set(
-        Message.objects.filter(inbox=inbox, external_id__in=external_ids).values_list(
-            "external_id", flat=True
-        )
+    found = Message.objects.filter(inbox=inbox, external_id__in=external_ids).values_list(
+        "external_id", flat=True
     )
+    return {external_id for external_id in found if external_id}
 
 
 def email_reject_record(*, inbox: Inbox | None, raw: bytes, source: str, reason: str) -> None:
