@@ -96,6 +96,20 @@ def message_frame(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def message_original(request: HttpRequest, pk: int) -> HttpResponse:
+    """The message exactly as it arrived (.eml), as a download: never rendered."""
+    message = _visible_message(request, pk)
+    if message.raw is None:
+        raise Http404
+    response = HttpResponse(bytes(message.raw.payload), content_type="message/rfc822")
+    response["Content-Disposition"] = f'attachment; filename="message-{message.pk}.eml"'
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
 def attachment_view(request: HttpRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.select_related("message"),

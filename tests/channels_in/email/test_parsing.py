@@ -181,3 +181,26 @@ def test_sanitizer_removes_everything_active():
     clean = sanitize_html(hostile)
     for needle in ("onerror", "javascript", "svg", "iframe", "srcdoc", "meta", "data:text", "form"):
         assert needle not in clean.lower()
+
+
+def test_smime_bodies_are_kept_as_attachments():
+    signed = (
+        b"From: jane@example.test\nSubject: signed\nMessage-ID: <s1@example.test>\n"
+        b'Content-Type: multipart/signed; protocol="application/pkcs7-signature"; '
+        b'micalg=sha-256; boundary="b1"\n\n'
+        b"--b1\nContent-Type: text/plain\n\nSigned hello\n"
+        b'--b1\nContent-Type: application/pkcs7-signature; name="smime.p7s"\n'
+        b"Content-Transfer-Encoding: base64\n\nMIIBsignature\n--b1--\n"
+    )
+    inbound = parse_email(signed, inbox_id=1)
+    assert inbound.text == "Signed hello"
+    assert [a.filename for a in inbound.attachments] == ["smime.p7s"]
+    encrypted = (
+        b"From: jane@example.test\nSubject: secret\nMessage-ID: <s2@example.test>\n"
+        b'Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name="smime.p7m"\n'
+        b"Content-Transfer-Encoding: base64\n\nMIIBAGVudmVsb3BlZC1kYXRh\n"
+    )
+    inbound = parse_email(encrypted, inbox_id=1)
+    assert inbound.text == ""
+    assert inbound.attachments[0].content_type == "application/pkcs7-mime"
+    assert inbound.attachments[0].content.startswith(b"0\x82")

@@ -38,10 +38,22 @@ def test_frame_has_strict_csp_and_inline_images_from_our_urls(agent_client, html
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
 
 
-def test_page_offers_remote_images_and_the_quoted_history(agent_client, html_message):
+def test_page_offers_remote_images_and_the_original(agent_client, html_message):
     page = agent_client.get(f"/email/messages/{html_message.pk}/")
     assert b'id="allow-images"' in page.content
     assert b'sandbox="allow-popups' in page.content
+    original = agent_client.get(f"/email/messages/{html_message.pk}/original/")
+    assert original["Content-Disposition"].startswith("attachment;")
+    assert original.content == bytes(html_message.raw.payload)
+    assert b"cid:pic@x" in original.content
+
+
+def test_quoted_history_is_one_click_away(agent_client, email_inbox):
+    text = "Thanks!\n\nOn Mon, 2 Nov 2026 at 10:00, Shop <support@shop.test> wrote:\n> <b>Hi</b>\n"
+    result = email_ingest(raw=build_mail(text=text), inbox=email_inbox)
+    page = agent_client.get(f"/email/messages/{result.message_id}/").content.decode()
+    assert '<pre id="text">Thanks!</pre>' in page
+    assert "&gt; &lt;b&gt;Hi&lt;/b&gt;" in page
 
 
 def test_guessed_ids_give_404_to_agents_of_other_teams(client, html_message):
@@ -55,6 +67,7 @@ def test_guessed_ids_give_404_to_agents_of_other_teams(client, html_message):
     for url in (
         f"/email/messages/{html_message.pk}/",
         f"/email/messages/{html_message.pk}/frame/",
+        f"/email/messages/{html_message.pk}/original/",
         f"/email/attachments/{attachment.pk}/",
         "/email/messages/999999/frame/",
     ):
