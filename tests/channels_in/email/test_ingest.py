@@ -93,7 +93,7 @@ def test_mail_client_reply_threads_by_in_reply_to(smtp_inbox, smtp_server, commi
     assert message.metadata["email"]["quoted"].startswith("On Mon")
 
 
-def test_subject_token_threads_only_for_the_tickets_contact(email_inbox, settings):
+def test_subject_token_threads_only_for_the_tickets_contact(email_inbox, committed):
     email_inbox.reopen_window = email_inbox.reopen_window * 0
     email_inbox.save()
     first = email_ingest(raw=build_mail(), inbox=email_inbox)
@@ -107,6 +107,14 @@ def test_subject_token_threads_only_for_the_tickets_contact(email_inbox, setting
         inbox=email_inbox,
     )
     assert stranger.outcome == "created" and stranger.ticket_id != first.ticket_id
+    # Nor does a stranger quoting the customer's Message-ID (a forwarded copy, a guess).
+    first_id = Message.objects.filter(ticket_id=first.ticket_id).first().external_id
+    forged = committed(
+        email_ingest,
+        raw=build_mail(sender="mallory@evil.test", subject="Re: parcel", in_reply_to=first_id),
+        inbox=email_inbox,
+    )
+    assert forged.ticket_id not in {first.ticket_id, None}
     assert Ticket.objects.get(pk=first.ticket_id).messages.count() == 2
 
 
