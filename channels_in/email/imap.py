@@ -53,11 +53,15 @@ def _connect(config: Mapping[str, Any]) -> IMAPClient:
     client = IMAPClient(
         config["imap_host"], port=port, ssl=use_ssl, timeout=settings.HELPDESK_IMAP_TIMEOUT
     )
-    if not use_ssl and config.get("imap_starttls"):
-        client.starttls()
-    password = os.environ.get(config.get("imap_password_env", ""), "")
-    client.login(config["imap_user"], password)
-    client.select_folder(config.get("imap_folder", "INBOX"))
+    try:
+        if not use_ssl and config.get("imap_starttls"):
+            client.starttls()
+        password = os.environ.get(config.get("imap_password_env", ""), "")
+        client.login(config["imap_user"], password)
+        client.select_folder(config.get("imap_folder", "INBOX"))
+    except BaseException:
+        client.shutdown()
+        raise
     return client
 
 

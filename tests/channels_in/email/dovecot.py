@@ -96,15 +96,16 @@ class Dovecot:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Dovecot:
+        self.output = open(self.root / "dovecot.out", "wb")
         self.process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(self.config)],
-            stdout=subprocess.PIPE,
+            stdout=self.output,
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode() if self.process.stdout else ""
+                output = (self.root / "dovecot.out").read_text(errors="replace")
                 log = (
                     (self.root / "dovecot.log").read_text(errors="replace")
                     if (self.root / "dovecot.log").exists()
@@ -127,6 +128,7 @@ class Dovecot:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+            self.output.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def client(self):
