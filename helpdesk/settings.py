@@ -254,6 +254,10 @@ HELPDESK_IMAP_POLL_SECONDS = env_int("HELPDESK_IMAP_POLL_SECONDS", 60)
 HELPDESK_IMAP_TIMEOUT = env_int("HELPDESK_IMAP_TIMEOUT", 30)
 # An automatic acknowledgement goes to one sender at most once per this many seconds.
 HELPDESK_EMAIL_ACK_INTERVAL_SECONDS = env_int("HELPDESK_EMAIL_ACK_INTERVAL_SECONDS", 600)
+# Provider inbound webhooks (django-anymail): refused unless the basic-auth secret is set.
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
+if env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY"):  # never an empty signing key
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY")
 
 # --- Outbound delivery ------------------------------------------------------------------------
 HELPDESK_DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 6)
