@@ -29,6 +29,7 @@ from helpdesk.tickets.models import (
     RawStatus,
     ThreadingReason,
     Ticket,
+    TicketStatus,
 )
 from helpdesk.tickets.services import message_delivery_update, message_receive, message_reply
 
@@ -209,6 +210,7 @@ def email_acknowledge(
             "Your ticket number is #%(ticket)s: keep it in the subject if you write again."
             "\n\nThe support team"
         ) % {"ticket": ticket.pk}
+    was_new = ticket.status == TicketStatus.NEW
     message_reply(
         ticket=ticket,
         text=text,
@@ -217,4 +219,10 @@ def email_acknowledge(
         inbox=inbox,
         metadata={"automatic": True, "event": "acknowledgement"},
     )
+    if was_new:
+        # An automatic acknowledgement is not an answer: the ticket stays new in the queue.
+        Ticket.objects.filter(pk=ticket.pk, status=TicketStatus.OPEN).update(
+            status=TicketStatus.NEW
+        )
+        ticket.status = TicketStatus.NEW
     return True

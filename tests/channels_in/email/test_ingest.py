@@ -123,9 +123,12 @@ def test_auto_reply_and_bounce_create_no_outgoing_mail(smtp_inbox, smtp_server, 
     smtp_inbox.save()
     first = committed(email_ingest, raw=build_mail(sender="jane@example.test"), inbox=smtp_inbox)
     assert first.acknowledged
+    acknowledged = Ticket.objects.get(pk=first.ticket_id)
+    assert acknowledged.status == "new" and acknowledged.first_response_at is None
     assert len(smtp_server.received) == 1  # the acknowledgement
     ack = smtp_server.received[0]
     assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["X-Auto-Response-Suppress"] == "All"
     ticket = Ticket.objects.get(pk=first.ticket_id)
     reply = committed(message_reply, ticket=ticket, author=agent, text="We are on it.")
     assert len(smtp_server.received) == 2
