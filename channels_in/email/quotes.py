@@ -26,18 +26,23 @@ _GENERIC_HEADER = re.compile(
     r"kirjoitti|napisa[łl]|написал|написала)\s*:\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+# Clients that write only a date, a time and the author ("<date> 15:19, Jo <jo@x.test>:").
+_DATED_AUTHOR = re.compile(r"^.{0,200}?\d{1,2}[:.]\d{2}.{0,200}?<[^<>\s]+@[^<>\s]+>\s*:\s*$")
 _HEADER_START = re.compile(r"^\s*>?\s*(On|Le|Am)\b", re.IGNORECASE)
 _HAS_DATE_OR_ADDRESS = re.compile(r"\d{1,4}[./:-]\d{1,2}|@|\d{4}")
 _RULE = re.compile(
     r"^\s*[-_=*]{2,}\s*(Original Message|Message d'origine|Urspr(ü|ue)ngliche Nachricht|"
-    r"Reply Message|Mensaje original|Messaggio originale)\s*[-_=*]{2,}\s*$",
+    r"Reply Message|Mensaje original|Messaggio originale|Oprindelig besked|Opprinnelig melding|"
+    r"Ursprungligt meddelande|Alkuper[äa]inen viesti|Mensagem original)\s*[-_=*]{2,}\s*$",
     re.IGNORECASE,
 )
 _OUTLOOK_UNDERSCORES = re.compile(r"^\s*_{20,}\s*$")
-_FIELD_FROM = re.compile(r"^\s*\*?\s*(From|De|Von|Da|Van)\s*\*?\s*:\s*\*?\s*\S", re.IGNORECASE)
+_FIELD_FROM = re.compile(
+    r"^\s*\*?\s*(From|De|Von|Da|Van|Fra|Från|Lähettäjä)\s*\*?\s*:\s*\*?\s*\S", re.IGNORECASE
+)
 _FIELD_NEXT = re.compile(
     r"^\s*\*?\s*(Sent|Date|Envoy[ée]|Gesendet|Datum|Inviato|Verzonden|To|À|A|An|Subject|"
-    r"Objet|Betreff|Cc)\s*\*?\s*:",
+    r"Objet|Betreff|Cc|Dato|Til|Emne|Sendt|Till|Ämne|Skickat)\s*\*?\s*:",
     re.IGNORECASE,
 )
 _SIGNATURE = re.compile(
@@ -57,8 +62,10 @@ def _header_span(lines: list[str], index: int) -> int:
     """How many lines (1-3) the quote header starting at ``index`` spans, 0 if none."""
     for span in (1, 2, 3):
         chunk = " ".join(line.strip() for line in lines[index : index + span])
-        if any(pattern.match(chunk) for pattern in _HEADER_PATTERNS) or (
-            _GENERIC_HEADER.match(chunk) and _HAS_DATE_OR_ADDRESS.search(chunk)
+        if (
+            any(pattern.match(chunk) for pattern in _HEADER_PATTERNS)
+            or (_GENERIC_HEADER.match(chunk) and _HAS_DATE_OR_ADDRESS.search(chunk))
+            or _DATED_AUTHOR.match(chunk)
         ):
             return span
     return 0
@@ -98,6 +105,23 @@ def _trailing_quote_start(lines: list[str]) -> int | None:
     return start
 
 
+def _answers_between_quotes(lines: list[str], cut: int) -> bool:
+    """After a quote header, ">" quotes followed by unquoted text: answers written between or
+    under the quoted lines (inline or bottom posting), which must stay with the reply."""
+    index = cut + max(_header_span(lines, cut), 1)
+    rest = [line for line in lines[index:] if line.strip()]
+    if not rest or not rest[0].lstrip().startswith(">"):
+        return False
+    seen_text = False
+    for line in rest:
+        if not line.lstrip().startswith(">"):
+            if _SIGNATURE.match(line.rstrip()):
+                break
+            seen_text = True
+            break
+    return seen_text
+
+
 def split_reply(text: str) -> Split:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     cut = None
@@ -116,6 +140,12 @@ def split_reply(text: str) -> Split:
         ):
             cut = index
             break
+    if (
+        cut is not None
+        and any(line.strip() for line in lines[:cut])
+        and _answers_between_quotes(lines, cut)
+    ):
+        cut = None
     if cut is None:
         cut = _trailing_quote_start(lines)
     quoted_lines: list[str] = []

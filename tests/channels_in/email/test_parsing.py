@@ -35,6 +35,8 @@ def test_talon_replies_yield_the_expected_reply_text(path):
         ("email_german.txt", "schrieb"),
         ("email_german_2.txt", "Gesendet:"),
         ("email_german_outlook.txt", "Ursprüngliche Nachricht"),
+        ("email_danish_dash_separator.txt", "Oprindelig besked"),
+        ("email_russian.txt", "John Doe <doe@example.com>:"),
     ],
 )
 def test_french_and_german_client_separators_cut_the_history(name, marker):
@@ -64,6 +66,14 @@ def test_separators_in_three_languages():
 def test_inline_answers_between_quotes_are_kept():
     text = "> When will it ship?\nTomorrow morning.\n> And the invoice?\nAttached.\n"
     assert split_reply(text).reply == text.strip()
+    # Answers under a quote that follows a greeting stay (crisp's email_2).
+    email_2 = (CORPUS / "quotes" / "email_2.txt").read_text()
+    split = split_reply(email_2)
+    assert "You can list the keys for the bucket" in split.reply
+    # Bottom posting: the quote first, the answer under it.
+    inline = split_reply((CORPUS / "quotes" / "email_tricky_18_inline_reply.txt").read_text())
+    assert inline.reply.startswith("I think option A is great.")
+    assert "Option C is not suitable" in inline.reply
 
 
 @pytest.mark.parametrize("path", ALL_MAIL, ids=lambda p: p.name)
