@@ -184,6 +184,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "helpdesk.automations.tasks.tickets_auto_close_task",
         "schedule": 3600.0,
     },
+    "email-imap-poll": {
+        "task": "channels_in.tasks.email_poll_all_task",
+        "schedule": float(env_int("HELPDESK_IMAP_POLL_SECONDS", 60)),
+    },
 }
 
 # --- Auth, i18n, static -----------------------------------------------------------------------
@@ -256,6 +260,20 @@ EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 HELPDESK_EMAIL_DOMAIN = env_str(
     "HELPDESK_EMAIL_DOMAIN", urlsplit(PUBLIC_URL).hostname or "localhost"
 )
+# Inbound mail: larger messages are refused; larger attachments are left out (the raw message
+# is still kept); IMAP mailboxes are polled every HELPDESK_IMAP_POLL_SECONDS.
+HELPDESK_EMAIL_MAX_MESSAGE_BYTES = env_int("HELPDESK_EMAIL_MAX_MESSAGE_BYTES", 40 * 1024 * 1024)
+HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES = env_int(
+    "HELPDESK_EMAIL_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024
+)
+HELPDESK_IMAP_POLL_SECONDS = env_int("HELPDESK_IMAP_POLL_SECONDS", 60)
+HELPDESK_IMAP_TIMEOUT = env_int("HELPDESK_IMAP_TIMEOUT", 30)
+# An automatic acknowledgement goes to one sender at most once per this many seconds.
+HELPDESK_EMAIL_ACK_INTERVAL_SECONDS = env_int("HELPDESK_EMAIL_ACK_INTERVAL_SECONDS", 600)
+# Provider inbound webhooks (django-anymail): refused unless the basic-auth secret is set.
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET")}
+if env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY"):  # never an empty signing key
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env_str("ANYMAIL_MAILGUN_WEBHOOK_SIGNING_KEY")
 
 # --- Outbound delivery ------------------------------------------------------------------------
 HELPDESK_DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 6)

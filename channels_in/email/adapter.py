@@ -78,6 +78,9 @@ class EmailAdapter:
             headers["In-Reply-To"] = message.thread[-1]
             headers["References"] = " ".join(message.thread[-20:])
         headers["Auto-Submitted"] = "auto-replied" if message.metadata.get("automatic") else "no"
+        if message.metadata.get("automatic"):
+            # Ask the other side's auto-responders (Exchange out-of-office...) not to answer.
+            headers["X-Auto-Response-Suppress"] = "All"
         email = EmailMultiAlternatives(
             subject=message.subject,
             body=message.text,

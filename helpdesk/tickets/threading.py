@@ -84,7 +84,9 @@ RULES: list[tuple[Rule, str]] = [
 
 # Rules that apply only to one inbox kind, as "module:function" paths, run after the reply
 # headers and before the reopen window.
-KIND_RULES: dict[str, list[tuple[str, str]]] = {}
+KIND_RULES: dict[str, list[tuple[str, str]]] = {
+    "email": [("channels_in.email.threading:by_subject_token", ThreadingReason.SUBJECT_TOKEN)],
+}
 
 
 @cache
