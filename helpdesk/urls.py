@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("inbox/", include("helpdesk.inbox.urls")),
+    path("", include("channels_in.urls")),
 ]
 

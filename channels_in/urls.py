@@ -1,0 +1,10 @@
+from django.urls import path
+
+from channels_in.twilio import views as twilio_views
+
+app_name = "channels_in"
+
+urlpatterns = [
+    path("hooks/twilio/status/<int:inbox_id>/", twilio_views.twilio_status, name="twilio_status"),
+    path("hooks/twilio/<str:webhook_key>/", twilio_views.twilio_webhook, name="twilio_webhook"),
+]
