@@ -11,6 +11,7 @@ ADAPTERS: dict[str, str] = {
     "email": "channels_in.email.adapter:EmailAdapter",
     "sms": "channels_in.twilio.adapter:TwilioSMSAdapter",
     "whatsapp": "channels_in.twilio.adapter:TwilioWhatsAppAdapter",
+    "telegram": "channels_in.telegram.adapter:TelegramAdapter",
 }
 
 

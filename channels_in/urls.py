@@ -1,5 +1,6 @@
 from django.urls import path
 
+from channels_in.telegram import views as telegram_views
 from channels_in.twilio import views as twilio_views
 
 app_name = "channels_in"
@@ -7,4 +8,9 @@ app_name = "channels_in"
 urlpatterns = [
     path("hooks/twilio/status/<int:inbox_id>/", twilio_views.twilio_status, name="twilio_status"),
     path("hooks/twilio/<str:webhook_key>/", twilio_views.twilio_webhook, name="twilio_webhook"),
+    path(
+        "hooks/telegram/<str:webhook_key>/",
+        telegram_views.telegram_webhook,
+        name="telegram_webhook",
+    ),
 ]
