@@ -12,6 +12,7 @@ ADAPTERS: dict[str, str] = {
     "sms": "channels_in.twilio.adapter:TwilioSMSAdapter",
     "whatsapp": "channels_in.twilio.adapter:TwilioWhatsAppAdapter",
     "telegram": "channels_in.telegram.adapter:TelegramAdapter",
+    "webchat": "channels_in.webchat.adapter:WebchatAdapter",
 }
 
 

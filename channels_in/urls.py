@@ -2,6 +2,7 @@ from django.urls import path
 
 from channels_in.telegram import views as telegram_views
 from channels_in.twilio import views as twilio_views
+from channels_in.webchat import views as webchat_views
 
 app_name = "channels_in"
 
@@ -13,4 +14,6 @@ urlpatterns = [
         telegram_views.telegram_webhook,
         name="telegram_webhook",
     ),
+    path("widget/<str:webhook_key>/embed.js", webchat_views.embed_js, name="widget_embed"),
+    path("widget/files/<str:token>/", webchat_views.widget_file, name="widget_file"),
 ]
