@@ -9,6 +9,10 @@ from channels_in.base import ChannelAdapter
 
 ADAPTERS: dict[str, str] = {
     "email": "channels_in.email.adapter:EmailAdapter",
+    "sms": "channels_in.twilio.adapter:TwilioSMSAdapter",
+    "whatsapp": "channels_in.twilio.adapter:TwilioWhatsAppAdapter",
+    "telegram": "channels_in.telegram.adapter:TelegramAdapter",
+    "webchat": "channels_in.webchat.adapter:WebchatAdapter",
 }
 
 

@@ -314,6 +314,26 @@ HELPDESK_SLA_AT_RISK_MINUTES = env_int("SLA_AT_RISK_MINUTES", 60)
 HELPDESK_AUTO_CLOSE_DAYS = env_int("AUTO_CLOSE_DAYS", 4)
 HELPDESK_TICKETS_PER_PAGE = env_int("TICKETS_PER_PAGE", 50)
 
+# --- Messaging channels (Twilio SMS/WhatsApp, Telegram, site chat) ----------------------------
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+# Only changed to point the SDK at a stand-in server (tests, benchmarks).
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "https://api.twilio.com").rstrip("/")
+TWILIO_MEDIA_MAX_BYTES = env_int("TWILIO_MEDIA_MAX_BYTES", 10 * 1024 * 1024)
+TWILIO_TIMEOUT = env_int("TWILIO_TIMEOUT", 15)
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN")
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET")
+TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org").rstrip("/")
+TELEGRAM_LINK_MAX_AGE = env_int("TELEGRAM_LINK_MAX_AGE", 7 * 24 * 3600)
+TELEGRAM_FILE_MAX_BYTES = env_int("TELEGRAM_FILE_MAX_BYTES", 20 * 1024 * 1024)
+# The shop signs its logged-in customer's id and email with this secret (HMAC-SHA256) so the
+# chat widget recognises them.
+WEBCHAT_IDENTITY_SECRET = env_str("WEBCHAT_IDENTITY_SECRET")
+WEBCHAT_MAX_TEXT_CHARS = env_int("WEBCHAT_MAX_TEXT_CHARS", 4000)
+WEBCHAT_MAX_IMAGE_BYTES = env_int("WEBCHAT_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
+WEBCHAT_RATE_MESSAGES = env_int("WEBCHAT_RATE_MESSAGES", 10)
+WEBCHAT_RATE_SECONDS = env_int("WEBCHAT_RATE_SECONDS", 10)
+
 # --- Search -----------------------------------------------------------------------------------
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 

@@ -15,4 +15,5 @@ urlpatterns = [
     path("inbox/", include("helpdesk.inbox.urls")),
     path("orders/", include("orders_link.urls")),
     path("email/", include("channels_in.email.urls")),
+    path("", include("channels_in.urls")),
 ]

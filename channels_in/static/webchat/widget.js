@@ -1,0 +1,277 @@
+/* The site chat widget. Served inside "(function (config) { ... })(config)" by embed.js.
+   Everything the visitor or an agent writes is rendered as text (textContent), never HTML. */
+"use strict";
+if (window.__helpdeskWidget) { return; }
+window.__helpdeskWidget = true;
+
+var script = document.currentScript;
+var lang = ((navigator.languages && navigator.languages[0]) || navigator.language || "en")
+  .slice(0, 2).toLowerCase();
+var t = config.strings[lang] || config.strings.en;
+var cookieName = "hd_visitor_" + config.key;
+
+function readCookie(name) {
+  var parts = document.cookie ? document.cookie.split("; ") : [];
+  for (var i = 0; i < parts.length; i++) {
+    var eq = parts[i].indexOf("=");
+    if (parts[i].slice(0, eq) === name) { return decodeURIComponent(parts[i].slice(eq + 1)); }
+  }
+  return null;
+}
+function writeCookie(name, value) {
+  var secure = location.protocol === "https:" ? "; Secure" : "";
+  document.cookie = name + "=" + encodeURIComponent(value) +
+    "; Max-Age=31536000; Path=/; SameSite=Lax" + secure;
+}
+function uid() {
+  if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+  return String(Date.now()) + Math.random().toString(16).slice(2);
+}
+function el(tag, attrs, text) {
+  var node = document.createElement(tag);
+  Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+  if (text) { node.textContent = text; }
+  return node;
+}
+
+var customer = null;
+if (script && script.dataset.customerId) {
+  customer = {
+    id: script.dataset.customerId,
+    email: script.dataset.customerEmail || "",
+    name: script.dataset.customerName || "",
+    signature: script.dataset.customerSignature || ""
+  };
+}
+
+// --- DOM, inside a shadow root so the shop's styles do not leak in or out ---
+var host = el("div", { id: "helpdesk-widget" });
+var root = host.attachShadow({ mode: "open" });
+var style = el("style");
+style.textContent = config.css;
+root.appendChild(style);
+
+var bubble = el("button", {
+  type: "button", "class": "bubble", "aria-label": t.open, "aria-expanded": "false",
+  "aria-controls": "hd-panel"
+});
+bubble.appendChild(el("span", { "aria-hidden": "true", "class": "bubble-icon" }, "\uD83D\uDCAC"));
+var badge = el("span", { "class": "badge", hidden: "" });
+bubble.appendChild(badge);
+
+var panel = el("section", {
+  id: "hd-panel", "class": "panel", role: "dialog", "aria-modal": "false",
+  "aria-labelledby": "hd-title", hidden: ""
+});
+var header = el("header", {});
+header.appendChild(el("h2", { id: "hd-title" }, t.title));
+var closeBtn = el("button", { type: "button", "class": "close", "aria-label": t.close }, "\u00D7");
+header.appendChild(closeBtn);
+var status = el("p", { "class": "status", role: "status", "aria-live": "polite" });
+var log = el("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-label": t.log,
+  tabindex: "0" });
+var typing = el("p", { "class": "typing", hidden: "" }, t.typing);
+
+var offline = el("form", { "class": "offline", hidden: "", novalidate: "" });
+offline.appendChild(el("p", { id: "hd-offline-text" }, t.offline));
+var emailLabel = el("label", { "for": "hd-email" }, t.email_label);
+var emailInput = el("input", { id: "hd-email", type: "email", name: "email", required: "",
+  autocomplete: "email", "aria-describedby": "hd-offline-text" });
+var emailBtn = el("button", { type: "submit" }, t.email_send);
+offline.appendChild(emailLabel);
+offline.appendChild(emailInput);
+offline.appendChild(emailBtn);
+
+var form = el("form", { "class": "compose" });
+var textLabel = el("label", { "for": "hd-text", "class": "visually-hidden" }, t.placeholder);
+var text = el("textarea", { id: "hd-text", name: "text", rows: "2", placeholder: t.placeholder,
+  maxlength: String(config.maxTextChars) });
+var fileLabel = el("label", { "class": "file", title: t.image });
+fileLabel.appendChild(el("span", { "class": "visually-hidden" }, t.image));
+fileLabel.appendChild(el("span", { "aria-hidden": "true" }, "\uD83D\uDCF7"));
+var file = el("input", { type: "file", accept: "image/png,image/jpeg,image/gif,image/webp",
+  "class": "visually-hidden" });
+fileLabel.appendChild(file);
+var sendBtn = el("button", { type: "submit", "class": "send" }, t.send);
+form.appendChild(textLabel);
+form.appendChild(text);
+form.appendChild(fileLabel);
+form.appendChild(sendBtn);
+
+panel.appendChild(header);
+panel.appendChild(status);
+panel.appendChild(log);
+panel.appendChild(typing);
+panel.appendChild(offline);
+panel.appendChild(form);
+root.appendChild(panel);
+root.appendChild(bubble);
+
+// --- state ---
+var socket = null;
+var started = false;
+var lastId = 0;
+var seen = {};
+var pending = [];   // frames not yet acknowledged, resent after a reconnect
+var retry = 0;
+var unread = 0;
+var typingTimer = null;
+var lastTypingSent = 0;
+
+function setOpen(open) {
+  panel.hidden = !open;
+  bubble.setAttribute("aria-expanded", open ? "true" : "false");
+  if (open) {
+    unread = 0;
+    badge.hidden = true;
+    connect();
+    text.focus();
+  } else {
+    bubble.focus();
+  }
+}
+bubble.addEventListener("click", function () { setOpen(panel.hidden); });
+closeBtn.addEventListener("click", function () { setOpen(false); });
+panel.addEventListener("keydown", function (event) {
+  if (event.key === "Escape") { setOpen(false); }
+});
+
+function render(message) {
+  if (seen[message.id]) { return; }
+  seen[message.id] = true;
+  lastId = Math.max(lastId, message.id);
+  var item = el("li", { "class": "msg " + (message.from === "visitor" ? "mine" : "theirs"),
+    "data-id": String(message.id) });
+  var who = message.from === "visitor" ? t.you : (message.author || t.agent);
+  item.appendChild(el("span", { "class": "who" }, who));
+  if (message.text) { item.appendChild(el("p", { "class": "text" }, message.text)); }
+  (message.attachments || []).forEach(function (a) {
+    if (a.type.indexOf("image/") === 0) {
+      var img = el("img", { src: a.url, alt: a.name, loading: "lazy" });
+      item.appendChild(img);
+    } else {
+      item.appendChild(el("a", { href: a.url, target: "_blank", rel: "noopener" }, a.name));
+    }
+  });
+  // Keep the conversation in id order whatever order frames arrive in.
+  var next = null;
+  for (var i = 0; i < log.children.length; i++) {
+    if (Number(log.children[i].getAttribute("data-id")) > message.id) { next = log.children[i]; break; }
+  }
+  log.insertBefore(item, next);
+  log.scrollTop = log.scrollHeight;
+  if (message.from !== "visitor") {
+    typing.hidden = true;
+    if (panel.hidden) {
+      unread += 1;
+      badge.textContent = String(unread);
+      badge.hidden = false;
+    }
+  }
+}
+
+function showStatus(message) { status.textContent = message || ""; }
+
+function transmit(frame) {
+  if (socket && socket.readyState === 1 && started) {
+    socket.send(JSON.stringify(frame));
+  }
+}
+
+function connect() {
+  if (socket && socket.readyState <= 1) { return; }
+  socket = new WebSocket(config.socket);
+  socket.onopen = function () {
+    retry = 0;
+    var hello = { type: "hello", visitor: readCookie(cookieName), after: lastId, language: lang };
+    if (customer) { hello.customer = customer; }
+    socket.send(JSON.stringify(hello));
+  };
+  socket.onmessage = function (event) {
+    var data = JSON.parse(event.data);
+    if (data.type === "welcome") {
+      started = true;
+      showStatus("");
+      writeCookie(cookieName, data.visitor);
+      data.messages.forEach(render);
+      offline.hidden = data.available;
+      pending.forEach(function (frame) { socket.send(JSON.stringify(frame)); });
+    } else if (data.type === "message") {
+      render(data.message);
+    } else if (data.type === "ack") {
+      pending = pending.filter(function (f) { return f.client_id !== data.client_id; });
+    } else if (data.type === "typing") {
+      typing.hidden = false;
+      clearTimeout(typingTimer);
+      typingTimer = setTimeout(function () { typing.hidden = true; }, 6000);
+    } else if (data.type === "email_saved") {
+      offline.hidden = true;
+      showStatus(t.email_saved);
+    } else if (data.type === "error") {
+      if (data.client_id) {
+        pending = pending.filter(function (f) { return f.client_id !== data.client_id; });
+      }
+      showStatus(t[data.error] || t.error);
+    }
+  };
+  socket.onclose = function (event) {
+    started = false;
+    if (event.code === 4403 || event.code === 4404) { return; }
+    showStatus(t.reconnecting);
+    retry = Math.min(retry + 1, 6);
+    setTimeout(connect, Math.min(500 * Math.pow(2, retry - 1), 10000));
+  };
+}
+
+function queue(frame) {
+  pending.push(frame);
+  transmit(frame);
+}
+
+form.addEventListener("submit", function (event) {
+  event.preventDefault();
+  var value = text.value.trim();
+  if (!value) { return; }
+  queue({ type: "message", client_id: uid(), text: value, language: lang,
+    page: location.href.slice(0, 500) });
+  text.value = "";
+  text.focus();
+});
+text.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    form.requestSubmit();
+  }
+});
+text.addEventListener("input", function () {
+  var now = Date.now();
+  if (now - lastTypingSent > 3000) {
+    lastTypingSent = now;
+    transmit({ type: "typing" });
+  }
+});
+file.addEventListener("change", function () {
+  var chosen = file.files && file.files[0];
+  file.value = "";
+  if (!chosen) { return; }
+  if (chosen.size > config.maxImageBytes) { showStatus(t.too_large); return; }
+  var reader = new FileReader();
+  reader.onload = function () {
+    var data = String(reader.result);
+    queue({ type: "message", client_id: uid(), text: "", language: lang,
+      image: { name: chosen.name, type: chosen.type, data: data.slice(data.indexOf(",") + 1) } });
+  };
+  reader.readAsDataURL(chosen);
+});
+offline.addEventListener("submit", function (event) {
+  event.preventDefault();
+  if (!emailInput.checkValidity()) { showStatus(t.bad_email); return; }
+  transmit({ type: "email", email: emailInput.value.trim() });
+});
+
+function mount() {
+  document.body.appendChild(host);
+  // A returning visitor reconnects at once so replies written meanwhile show up.
+  if (readCookie(cookieName)) { connect(); }
+}
+if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }

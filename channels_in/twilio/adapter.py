@@ -1,0 +1,259 @@
+"""SMS and WhatsApp through Twilio.
+
+Inbound: Twilio's messaging webhook (form-encoded, signed with X-Twilio-Signature).
+Outbound: the SDK's ``messages.create`` with a status callback to this helpdesk.
+
+Inbox configuration (``Inbox.config``):
+- ``from``: the Twilio number (E.164, without the ``whatsapp:`` prefix), or
+- ``messaging_service_sid``: a Messaging Service to send from instead;
+- WhatsApp only: ``templates``: approved templates offered outside the 24-hour window,
+  a list of ``{"name": ..., "content_sid": "HX...", "label": ...}``.
+Credentials come from the environment: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.request_validator import RequestValidator
+
+from channels_in.base import (
+    DeliveryError,
+    InboundAttachment,
+    InboundMessage,
+    OutboundMessage,
+    RejectedInput,
+    Sender,
+    SendResult,
+)
+from channels_in.twilio.client import media_url_allowed, twilio_client
+
+# Keywords Twilio and carriers treat as opt-out / opt-in, plus the French ARRET.
+STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT"}
+START_WORDS = {"START", "YES", "UNSTOP"}
+
+# Twilio error codes that will not succeed on a retry.
+PERMANENT_CODES = {
+    "21211": "The number is not a valid phone number.",
+    "21408": "Sending to this region is not enabled.",
+    "21610": "The customer has opted out (STOP) of messages from this number.",
+    "21614": "The number cannot receive SMS.",
+    "63016": (
+        "WhatsApp does not allow a free-form message more than 24 hours after the customer's "
+        "last message: send an approved template instead."
+    ),
+    "30003": "The handset is unreachable.",
+    "30005": "Unknown destination handset.",
+    "30006": "The number is a landline or unreachable carrier.",
+    "30007": "The carrier filtered the message.",
+}
+
+MAX_MEDIA = 10
+
+
+def status_callback_url(inbox_id: int) -> str:
+    return f"{settings.PUBLIC_URL}/hooks/twilio/status/{inbox_id}/"
+
+
+def form_fields(payload: bytes) -> dict[str, str]:
+    try:
+        parsed = parse_qs(payload.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+    except UnicodeDecodeError:
+        raise RejectedInput("The request body is not UTF-8 form data.") from None
+    return {key: values[-1] for key, values in parsed.items()}
+
+
+def opt_keyword(body: str) -> str:
+    word = body.strip().upper().rstrip(".!")
+    if word in STOP_WORDS:
+        return "stop"
+    if word in START_WORDS:
+        return "start"
+    return ""
+
+
+class TwilioSMSAdapter:
+    kind = "sms"
+    identity_kind = "phone"
+    address_prefix = ""
+
+    # --- configuration -------------------------------------------------------------------
+    def clean_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        cleaned = dict(config)
+        sender = str(cleaned.get("from", "")).strip()
+        service = str(cleaned.get("messaging_service_sid", "")).strip()
+        if not sender and not service:
+            raise ValidationError(
+                {"config": _("A Twilio inbox needs 'from' (a number) or 'messaging_service_sid'.")}
+            )
+        if sender and not (sender.startswith("+") and sender[1:].isdigit()):
+            raise ValidationError(
+                {"config": _("'from' must be an E.164 number like +33612345678.")}
+            )
+        cleaned["from"] = sender
+        cleaned["messaging_service_sid"] = service
+        return cleaned
+
+    def is_configured(self, config: Mapping[str, Any]) -> bool:
+        return bool(settings.TWILIO_ACCOUNT_SID and settings.TWILIO_AUTH_TOKEN)
+
+    # --- inbound -------------------------------------------------------------------------
+    def verify(self, request: HttpRequest, *, config: Mapping[str, Any]) -> None:
+        signature = request.headers.get("X-Twilio-Signature", "")
+        if not settings.TWILIO_AUTH_TOKEN:
+            raise RejectedInput("Twilio is not configured here.", status=403)
+        if not signature:
+            raise RejectedInput("Missing X-Twilio-Signature.", status=403)
+        url = settings.PUBLIC_URL + request.get_full_path()
+        validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+        if not validator.validate(url, request.POST.dict(), signature):
+            raise RejectedInput("Invalid X-Twilio-Signature.", status=403)
+
+    def address_of(self, value: str) -> str:
+        value = value.strip()
+        if self.address_prefix and value.startswith(self.address_prefix):
+            value = value[len(self.address_prefix) :]
+        return value
+
+    def parse(
+        self, payload: bytes, *, inbox_id: int, config: Mapping[str, Any]
+    ) -> list[InboundMessage]:
+        fields = form_fields(payload)
+        sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
+        sender = self.address_of(fields.get("From", ""))
+        if not sid or not sender:
+            raise RejectedInput("A Twilio message needs MessageSid and From.")
+        if fields.get("AccountSid") and fields["AccountSid"] != settings.TWILIO_ACCOUNT_SID:
+            raise RejectedInput("The message belongs to another Twilio account.", status=403)
+        body = fields.get("Body", "")
+        try:
+            num_media = int(fields.get("NumMedia", "0") or 0)
+        except ValueError:
+            raise RejectedInput("NumMedia is not a number.") from None
+        if not 0 <= num_media <= MAX_MEDIA:
+            raise RejectedInput("NumMedia is out of range.")
+        attachments = tuple(
+            self._fetch_media(
+                fields.get(f"MediaUrl{i}", ""), fields.get(f"MediaContentType{i}", ""), i
+            )
+            for i in range(num_media)
+        )
+        metadata: dict[str, Any] = {"to": self.address_of(fields.get("To", ""))}
+        keyword = opt_keyword(body)
+        if keyword:
+            metadata["opt"] = keyword
+        return [
+            InboundMessage(
+                inbox_id=inbox_id,
+                sender=Sender(
+                    kind=self.identity_kind, address=sender, name=fields.get("ProfileName", "")
+                ),
+                text=body,
+                external_id=sid,
+                attachments=attachments,
+                raw=payload,
+                raw_content_type="application/x-www-form-urlencoded",
+                source=f"twilio:{self.kind}",
+                metadata=metadata,
+            )
+        ]
+
+    def _fetch_media(self, url: str, content_type: str, index: int) -> InboundAttachment:
+        if not media_url_allowed(url):
+            raise RejectedInput(f"MediaUrl{index} is not a Twilio media address.")
+        limit = settings.TWILIO_MEDIA_MAX_BYTES
+        try:
+            with requests.get(
+                url,
+                auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+                timeout=settings.TWILIO_TIMEOUT,
+                stream=True,
+            ) as response:
+                if response.status_code != 200:
+                    raise RejectedInput(
+                        f"Media {index} could not be fetched (HTTP {response.status_code}).",
+                        status=502,
+                    )
+                content = bytearray()
+                for chunk in response.iter_content(64 * 1024):
+                    content += chunk
+                    if len(content) > limit:
+                        raise RejectedInput(
+                            f"Media {index} is larger than {limit} bytes.", status=413
+                        )
+                content_type = content_type or response.headers.get("Content-Type", "")
+        except requests.RequestException as exc:
+            raise RejectedInput(f"Media {index} could not be fetched: {exc}", status=502) from exc
+        extension = mimetypes.guess_extension(content_type.split(";")[0].strip()) or ""
+        return InboundAttachment(
+            filename=f"{url.rstrip('/').rsplit('/', 1)[-1]}{extension}",
+            content_type=content_type or "application/octet-stream",
+            content=bytes(content),
+        )
+
+    # --- outbound ------------------------------------------------------------------------
+    def _to(self, address: str) -> str:
+        return f"{self.address_prefix}{address}"
+
+    def _from(self, config: Mapping[str, Any]) -> dict[str, str]:
+        if config.get("messaging_service_sid"):
+            return {"messaging_service_sid": config["messaging_service_sid"]}
+        return {"from_": self._to(config["from"])}
+
+    def _content(self, message: OutboundMessage) -> dict[str, str]:
+        return {"body": message.text}
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        try:
+            created = twilio_client().messages.create(
+                to=self._to(message.to.address),
+                status_callback=status_callback_url(message.inbox_id),
+                **self._from(message.inbox_config),
+                **self._content(message),
+            )
+        except TwilioRestException as exc:
+            code = str(exc.code or "")
+            reason = PERMANENT_CODES.get(code) or f"Twilio {exc.status}: {exc.msg}"
+            permanent = code in PERMANENT_CODES or (400 <= exc.status < 500 and exc.status != 429)
+            raise DeliveryError(reason, permanent=permanent, code=code) from exc
+        except (TwilioException, requests.RequestException) as exc:
+            raise DeliveryError(f"Twilio could not be reached: {exc}") from exc
+        return SendResult(external_id=created.sid)
+
+
+class TwilioWhatsAppAdapter(TwilioSMSAdapter):
+    kind = "whatsapp"
+    identity_kind = "whatsapp"
+    address_prefix = "whatsapp:"
+
+    def clean_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        cleaned = super().clean_config(config)
+        templates = cleaned.get("templates", [])
+        if not isinstance(templates, list) or not all(
+            isinstance(t, dict) and t.get("name") and str(t.get("content_sid", "")).startswith("HX")
+            for t in templates
+        ):
+            raise ValidationError(
+                {"config": _("'templates' must be a list of {name, content_sid: 'HX...'}.")}
+            )
+        cleaned["templates"] = templates
+        return cleaned
+
+    def _content(self, message: OutboundMessage) -> dict[str, str]:
+        template = message.metadata.get("whatsapp_template")
+        if template:
+            return {
+                "content_sid": template,
+                "content_variables": json.dumps(message.metadata.get("template_variables", {})),
+            }
+        return {"body": message.text}

@@ -1,0 +1,37 @@
+"""Reads for the Twilio channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from helpdesk.tickets.models import Inbox, Message, Ticket
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class WhatsAppWindow:
+    """Whether a free-form WhatsApp reply is possible now, and the templates otherwise."""
+
+    open: bool
+    closes_at: datetime | None
+    templates: tuple[dict, ...]
+
+
+def whatsapp_window(*, ticket: Ticket, now: datetime | None = None) -> WhatsAppWindow:
+    """WhatsApp's customer-service window: 24 hours from the customer's last message."""
+    now = now or timezone.now()
+    templates = tuple(ticket.inbox.config.get("templates", []))
+    last = ticket.last_inbound_at
+    if last is None:
+        return WhatsAppWindow(open=False, closes_at=None, templates=templates)
+    closes_at = last + WHATSAPP_WINDOW
+    return WhatsAppWindow(open=now < closes_at, closes_at=closes_at, templates=templates)
+
+
+def inbound_seen(*, inbox: Inbox, external_id: str) -> bool:
+    """Whether this provider message is already stored (a redelivery)."""
+    return Message.objects.filter(inbox=inbox, external_id=external_id).exists()

@@ -1,0 +1,73 @@
+"""Twilio webhooks: inbound messages and status callbacks, both signed by Twilio."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from channels_in.base import RejectedInput
+from channels_in.registry import get_adapter
+from channels_in.twilio.adapter import form_fields
+from channels_in.twilio.selectors import inbound_seen
+from channels_in.twilio.services import identity_opt_set, twilio_status_record
+from helpdesk.tickets.models import Inbox, InboxKind
+from helpdesk.tickets.services import message_receive
+
+logger = logging.getLogger(__name__)
+
+TWILIO_KINDS = (InboxKind.SMS, InboxKind.WHATSAPP)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+
+
+def _twiml() -> HttpResponse:
+    return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+def _refuse(exc: RejectedInput) -> HttpResponse:
+    return HttpResponse(exc.reason, status=exc.status, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@require_POST
+def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
+    inbox = get_object_or_404(Inbox, webhook_key=webhook_key, kind__in=TWILIO_KINDS, enabled=True)
+    adapter = get_adapter(inbox.kind)
+    try:
+        adapter.verify(request, config=inbox.config)
+        fields = form_fields(request.body)
+        status = fields.get("MessageStatus", "").lower()
+        if status and status != "received" and "Body" not in fields:
+            twilio_status_record(inbox=inbox, fields=fields)
+            return _twiml()
+        sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
+        if sid and inbound_seen(inbox=inbox, external_id=sid):
+            return _twiml()
+        messages = adapter.parse(request.body, inbox_id=inbox.pk, config=inbox.config)
+    except RejectedInput as exc:
+        logger.info("Twilio webhook refused for inbox %s: %s", inbox.pk, exc.reason)
+        return _refuse(exc)
+    for inbound in messages:
+        with transaction.atomic():
+            result = message_receive(inbound=inbound)
+            keyword = inbound.metadata.get("opt")
+            if keyword and result.outcome != "duplicate" and result.message.identity:
+                identity_opt_set(identity=result.message.identity, keyword=keyword)
+    return _twiml()
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest, inbox_id: int) -> HttpResponse:
+    inbox = get_object_or_404(Inbox, pk=inbox_id, kind__in=TWILIO_KINDS)
+    try:
+        get_adapter(inbox.kind).verify(request, config=inbox.config)
+        fields = form_fields(request.body)
+    except RejectedInput as exc:
+        return _refuse(exc)
+    twilio_status_record(inbox=inbox, fields=fields)
+    return HttpResponse(status=204)

@@ -1,0 +1,19 @@
+from django.urls import path
+
+from channels_in.telegram import views as telegram_views
+from channels_in.twilio import views as twilio_views
+from channels_in.webchat import views as webchat_views
+
+app_name = "channels_in"
+
+urlpatterns = [
+    path("hooks/twilio/status/<int:inbox_id>/", twilio_views.twilio_status, name="twilio_status"),
+    path("hooks/twilio/<str:webhook_key>/", twilio_views.twilio_webhook, name="twilio_webhook"),
+    path(
+        "hooks/telegram/<str:webhook_key>/",
+        telegram_views.telegram_webhook,
+        name="telegram_webhook",
+    ),
+    path("widget/<str:webhook_key>/embed.js", webchat_views.embed_js, name="widget_embed"),
+    path("widget/files/<str:token>/", webchat_views.widget_file, name="widget_file"),
+]

@@ -1,0 +1,229 @@
+"""The widget's WebSocket: one visitor's live conversation.
+
+Protocol (JSON frames):
+- client ``{"type": "hello", "visitor": <token|null>, "after": <last message id seen>,
+  "customer": {"id", "email", "signature", "name"}?, "language": "fr"|"en"}``
+  -> ``{"type": "welcome", "visitor": <token>, "available": bool, "verified": bool,
+  "messages": [...]}`` (every message after ``after``: a reconnect loses nothing);
+- client ``{"type": "message", "client_id", "text", "image"?: {"name", "type", "data"}}``
+  -> ``{"type": "ack", "client_id", "id"}``; a resent client_id is stored once;
+- client ``{"type": "email", "email"}`` (nobody available) -> ``{"type": "email_saved"}``;
+- client ``{"type": "typing"}``; server ``{"type": "typing"}`` when an agent types;
+- server ``{"type": "message", "message": {...}}`` for every new message in the conversation;
+- server ``{"type": "error", "error": <code>}``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from channels_in.base import RejectedInput
+from channels_in.webchat.selectors import (
+    visitor_identity,
+    visitor_message,
+    visitor_messages,
+    visitor_tickets,
+    webchat_available,
+)
+from channels_in.webchat.services import (
+    Visitor,
+    webchat_email_leave,
+    webchat_message_receive,
+    webchat_visitor_start,
+    webchat_visitor_typing,
+)
+from channels_in.webchat.visitors import visitor_group
+from helpdesk.tickets.models import Inbox, InboxKind
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+
+
+def _load_inbox(webhook_key: str) -> Inbox | None:
+    return Inbox.objects.filter(
+        webhook_key=webhook_key, kind=InboxKind.WEBCHAT, enabled=True
+    ).first()
+
+
+class WidgetConsumer(AsyncWebsocketConsumer):
+    inbox: Inbox | None = None
+    visitor: Visitor | None = None
+
+    async def connect(self) -> None:
+        self.group = ""
+        self.sent_times: list[float] = []
+        key = self.scope["url_route"]["kwargs"]["webhook_key"]
+        self.inbox = await database_sync_to_async(_load_inbox)(key)
+        if self.inbox is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        origin = dict(self.scope.get("headers", [])).get(b"origin", b"").decode("latin-1")
+        if origin.lower() not in self.inbox.config.get("allowed_origins", []):
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def _send(self, payload: dict[str, Any]) -> None:
+        await self.send(text_data=json.dumps(payload))
+
+    async def _error(self, code: str, **extra: Any) -> None:
+        await self._send({"type": "error", "error": code, **extra})
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        limit = settings.WEBCHAT_MAX_IMAGE_BYTES * 4 // 3 + settings.WEBCHAT_MAX_TEXT_CHARS * 4
+        if bytes_data is not None or text_data is None:
+            await self._error("text_frames_only")
+            return
+        if len(text_data) > limit + 4096:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        try:
+            content = json.loads(text_data)
+        except json.JSONDecodeError:
+            await self._error("bad_json")
+            return
+        if not isinstance(content, dict):
+            await self._error("bad_json")
+            return
+        kind = content.get("type")
+        if kind == "hello":
+            await self._hello(content)
+        elif self.visitor is None:
+            await self._error("hello_first")
+        elif kind == "message":
+            await self._message(content)
+        elif kind == "email":
+            await self._email(content)
+        elif kind == "typing":
+            await self._typing()
+        elif kind == "ping":
+            await self._send({"type": "pong"})
+        else:
+            await self._error("unknown_type")
+
+    async def _hello(self, content: dict[str, Any]) -> None:
+        assert self.inbox is not None
+        if self.visitor is not None:
+            await self._error("already_started")
+            return
+        customer = content.get("customer") if isinstance(content.get("customer"), dict) else None
+        after = content.get("after")
+        after = after if isinstance(after, int) and after >= 0 else 0
+        token = content.get("visitor") if isinstance(content.get("visitor"), str) else None
+        inbox = self.inbox
+
+        def start() -> tuple[Visitor, list[dict], bool]:
+            visitor = webchat_visitor_start(inbox=inbox, token=token, customer=customer)
+            identity = visitor_identity(address=visitor.address)
+            history = (
+                visitor_messages(inbox=inbox, identity=identity, after=after) if identity else []
+            )
+            return visitor, history, webchat_available(inbox=inbox)
+
+        self.visitor, history, available = await database_sync_to_async(start)()
+        self.group = visitor_group(self.visitor.address)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self._send(
+            {
+                "type": "welcome",
+                "visitor": self.visitor.token,
+                "verified": self.visitor.verified,
+                "available": available,
+                "messages": history,
+            }
+        )
+        if self.visitor.customer_refused:
+            await self._error("customer_signature_invalid")
+
+    def _rate_limited(self) -> bool:
+        now = time.monotonic()
+        window = settings.WEBCHAT_RATE_SECONDS
+        self.sent_times = [t for t in self.sent_times if now - t < window]
+        if len(self.sent_times) >= settings.WEBCHAT_RATE_MESSAGES:
+            return True
+        self.sent_times.append(now)
+        return False
+
+    async def _message(self, content: dict[str, Any]) -> None:
+        assert self.inbox is not None and self.visitor is not None
+        client_id = content.get("client_id")
+        if self._rate_limited():
+            await self._error("rate_limited", client_id=client_id)
+            return
+        payload = {
+            "client_id": client_id,
+            "text": content.get("text", ""),
+            "image": content.get("image"),
+            "language": content.get("language", ""),
+            "page": content.get("page", ""),
+        }
+        inbox, visitor = self.inbox, self.visitor
+        try:
+            result = await database_sync_to_async(webchat_message_receive)(
+                inbox=inbox, visitor=visitor, payload=payload
+            )
+        except RejectedInput as exc:
+            await self._error(exc.reason, client_id=client_id)
+            return
+        await self._send({"type": "ack", "client_id": client_id, "id": result.message.pk})
+
+    async def _email(self, content: dict[str, Any]) -> None:
+        assert self.inbox is not None and self.visitor is not None
+        if self._rate_limited():
+            await self._error("rate_limited")
+            return
+        try:
+            await database_sync_to_async(webchat_email_leave)(
+                inbox=self.inbox, visitor=self.visitor, email=str(content.get("email", ""))[:254]
+            )
+        except ValidationError:
+            await self._error("bad_email")
+            return
+        await self._send({"type": "email_saved"})
+
+    async def _typing(self) -> None:
+        assert self.inbox is not None and self.visitor is not None
+        inbox, address = self.inbox, self.visitor.address
+
+        def ticket_ids() -> list[int]:
+            identity = visitor_identity(address=address)
+            if identity is None:
+                return []
+            tickets = visitor_tickets(inbox=inbox, identity=identity)
+            ids = list(tickets.order_by("-last_message_at").values_list("pk", flat=True)[:1])
+            webchat_visitor_typing(ticket_ids=ids)
+            return ids
+
+        await database_sync_to_async(ticket_ids)()
+
+    async def helpdesk_event(self, message: dict[str, Any]) -> None:
+        event = message.get("event", {})
+        if event.get("type") == "webchat.typing":
+            await self._send({"type": "typing"})
+            return
+        if event.get("type") != "webchat.message" or self.visitor is None:
+            return
+        inbox, address = self.inbox, self.visitor.address
+
+        def load() -> dict | None:
+            identity = visitor_identity(address=address)
+            if identity is None or inbox is None:
+                return None
+            return visitor_message(inbox=inbox, identity=identity, message_id=event["message"])
+
+        found = await database_sync_to_async(load)()
+        if found is not None:
+            await self._send({"type": "message", "message": found})

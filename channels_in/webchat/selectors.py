@@ -1,0 +1,144 @@
+"""Reads for the chat widget: availability and what one visitor may see."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from helpdesk.accounts.selectors import agents_online
+from helpdesk.contacts.models import ContactIdentity
+from helpdesk.tickets.models import Attachment, Direction, Inbox, Message, MessageKind, Ticket
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ATTACHMENT_SALT = "channels_in.webchat.attachment"
+
+
+def _clock(value: str) -> time:
+    hours, _, minutes = value.partition(":")
+    if hours == "24" and minutes in {"", "00"}:
+        return time.max
+    return time(int(hours), int(minutes or 0))
+
+
+def within_business_hours(*, config: dict[str, Any], now: datetime | None = None) -> bool:
+    """Whether ``now`` falls in the inbox's weekly hours; no hours configured means always.
+
+    ``config["business_hours"] = {"time_zone": "Europe/Paris",
+    "weekly": {"mon": [["09:00", "18:00"]], ...}}``; a day not listed is closed.
+    """
+    hours = config.get("business_hours")
+    if not hours:
+        return True
+    try:
+        zone = ZoneInfo(hours.get("time_zone") or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo(settings.TIME_ZONE)
+    local = (now or timezone.now()).astimezone(zone)
+    for start, end in hours.get("weekly", {}).get(DAYS[local.weekday()], []):
+        if _clock(start) <= local.time() < _clock(end):
+            return True
+    return False
+
+
+def webchat_available(*, inbox: Inbox, now: datetime | None = None) -> bool:
+    """Someone can answer now: within business hours and an agent has the inbox open."""
+    if not within_business_hours(config=inbox.config, now=now):
+        return False
+    return agents_online(team_id=inbox.team_id).exists()
+
+
+def visitor_identity(*, address: str) -> ContactIdentity | None:
+    return ContactIdentity.objects.filter(kind="webchat", address=address).first()
+
+
+def visitor_tickets(*, inbox: Inbox, identity: ContactIdentity) -> QuerySet[Ticket]:
+    """Tickets this visitor wrote in from this widget: never the contact's other tickets."""
+    return Ticket.objects.filter(
+        inbox=inbox,
+        pk__in=Message.objects.filter(identity=identity, direction=Direction.INBOUND).values(
+            "ticket_id"
+        ),
+    )
+
+
+def visitor_messages(
+    *, inbox: Inbox, identity: ContactIdentity, after: int = 0, limit: int = 200
+) -> list[dict[str, Any]]:
+    messages = (
+        Message.objects.filter(
+            ticket__in=visitor_tickets(inbox=inbox, identity=identity),
+            kind=MessageKind.MESSAGE,
+            pk__gt=after,
+        )
+        .select_related("author", "author__agent_profile")
+        .prefetch_related("attachments")
+        .order_by("id")[:limit]
+    )
+    return [message_for_visitor(m, identity=identity) for m in messages]
+
+
+def visitor_message(
+    *, inbox: Inbox, identity: ContactIdentity, message_id: int
+) -> dict[str, Any] | None:
+    found = visitor_messages(inbox=inbox, identity=identity, after=message_id - 1, limit=1)
+    return found[0] if found and found[0]["id"] == message_id else None
+
+
+def _author(message: Message) -> str:
+    if message.direction == Direction.INBOUND:
+        return "visitor"
+    return str(message.author_type)
+
+
+def _author_name(message: Message) -> str:
+    if message.author is None:
+        return ""
+    profile = getattr(message.author, "agent_profile", None)
+    name = profile.name if profile else message.author.get_username()
+    return name.split(" ")[0]
+
+
+def attachment_url(*, attachment: Attachment, identity: ContactIdentity) -> str:
+    token = signing.dumps({"a": attachment.pk, "v": identity.pk}, salt=ATTACHMENT_SALT)
+    return f"{settings.PUBLIC_URL}/widget/files/{token}/"
+
+
+def attachment_for_token(token: str) -> Attachment | None:
+    try:
+        data = signing.loads(token, salt=ATTACHMENT_SALT, max_age=30 * 24 * 3600)
+    except signing.BadSignature:
+        return None
+    attachment = Attachment.objects.select_related("message").filter(pk=data.get("a")).first()
+    if attachment is None:
+        return None
+    identity = ContactIdentity.objects.filter(pk=data.get("v"), kind="webchat").first()
+    if identity is None or attachment.message.ticket.inbox_id is None:
+        return None
+    allowed = visitor_tickets(inbox=attachment.message.ticket.inbox, identity=identity)
+    if not allowed.filter(pk=attachment.message.ticket_id).exists():
+        return None
+    return attachment
+
+
+def message_for_visitor(message: Message, *, identity: ContactIdentity) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "from": _author(message),
+        "author": _author_name(message),
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+        "attachments": [
+            {
+                "name": a.filename,
+                "type": a.content_type,
+                "url": attachment_url(attachment=a, identity=identity),
+            }
+            for a in message.attachments.all()
+        ],
+    }
