@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind, normalize_address
 from helpdesk.contacts.services import identity_resolve
-from helpdesk.tickets.models import Ticket
 from orders_link.connectors.neutral import OrderData, PayloadError, ShipmentData, TrackingData
 from orders_link.models import (
     Order,
@@ -386,12 +385,3 @@ def tracking_update_apply(
                 estimated_delivery=estimated_delivery, updated_at=timezone.now()
             )
     return TrackingResult(shipment, recorded)
-
-
-def ticket_order_set(*, ticket: Ticket, order: Order | None) -> Ticket:
-    """The agent links the ticket to another of the customer's orders (or to none)."""
-    if order is not None and order.contact_id != ticket.contact_id:
-        raise PermissionError("This order belongs to another customer.")
-    ticket.order = order
-    ticket.save(update_fields=["order", "updated_at"])
-    return ticket

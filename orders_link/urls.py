@@ -6,7 +6,6 @@ app_name = "orders"
 
 urlpatterns = [
     path("delayed/", views.delayed_orders, name="delayed"),
-    path("tickets/<int:ticket_pk>/order/", views.ticket_order_change, name="ticket_order"),
     path("webhooks/shopify/<slug:store_slug>/", webhooks.shopify_webhook, name="shopify"),
     path(
         "webhooks/woocommerce/<slug:store_slug>/", webhooks.woocommerce_webhook, name="woocommerce"

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.shortcuts import render
 
-from helpdesk.tickets.selectors import is_staff_member, tickets_visible_to
-from orders_link.models import DelayKind, NoticeState, Order
+from helpdesk.tickets.selectors import is_staff_member
+from orders_link.models import DelayKind, NoticeState
 from orders_link.selectors import delay_notices_visible_to
-from orders_link.services import ticket_order_set
 
 
 def staff_required(view):
@@ -49,16 +45,3 @@ def delayed_orders(request: HttpRequest) -> HttpResponse:
             "states": NoticeState.choices,
         },
     )
-
-
-@staff_required
-@require_POST
-def ticket_order_change(request: HttpRequest, ticket_pk: int) -> HttpResponse:
-    ticket = get_object_or_404(tickets_visible_to(request.user), pk=ticket_pk)
-    raw = request.POST.get("order", "")
-    order = None
-    if raw:
-        order = get_object_or_404(Order, pk=raw, contact=ticket.contact)
-    ticket_order_set(ticket=ticket, order=order)
-    messages.success(request, _("The ticket's order was changed."))
-    return redirect("inbox:ticket_detail", pk=ticket.pk)

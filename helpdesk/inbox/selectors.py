@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.inbox.models import SavedView, TicketRead
@@ -28,6 +29,7 @@ from helpdesk.tickets.models import (
     TicketStatus,
 )
 from helpdesk.tickets.selectors import delayed_order_exists, tickets_visible_to
+from orders_link.models import DelayNotice
 
 BUILTIN_VIEWS: dict[str, Any] = {
     "unsolved": _("Unsolved"),
@@ -292,5 +294,22 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
                         sort_key=(shipment.delivered_at, 0, shipment.pk),
                     )
                 )
+        notices = DelayNotice.objects.filter(shipment__order=order).select_related("shipment")
+        for notice in notices:
+            detail = ""
+            if notice.new_estimate:
+                detail = str(_("New estimate: %(date)s") % {"date": date_format(notice.new_estimate)})
+            items.append(
+                TimelineItem(
+                    at=notice.detected_at,
+                    kind="order",
+                    label=str(
+                        _("Delay notice (%(kind)s): %(shipment)s")
+                        % {"kind": notice.get_kind_display(), "shipment": notice.shipment}
+                    ),
+                    detail=detail,
+                    sort_key=(notice.detected_at, 0, notice.pk),
+                )
+            )
     items.sort(key=lambda item: item.sort_key)
     return items

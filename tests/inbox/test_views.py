@@ -266,6 +266,28 @@ def test_ticket_view_shows_timeline_customer_panel_and_order(setup):
     assert ticket.contact.identities.first().address in body
 
 
+def test_ticket_view_shows_a_delay_notice_of_the_linked_order(setup):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from orders_link.models import DelayNotice
+
+    client, ticket = setup["client"], setup["mine"]
+    shipment = ticket.order.shipments.first()
+    DelayNotice.objects.create(
+        shipment=shipment,
+        kind="overdue",
+        promised_date=timezone.localdate() - dt.timedelta(days=1),
+        new_estimate=dt.date(2031, 1, 15),
+        detected_at=timezone.now(),
+        run="test",
+    )
+    body = client.get(detail(ticket)).content.decode()
+    assert "Delay notice" in body
+    assert shipment.tracking_number in body
+
+
 def test_reply_with_channel_attachment_and_status(setup, settings):
     client, ticket = setup["client"], setup["mine"]
     identity = ticket.contact.identities.first()
@@ -403,3 +425,27 @@ def test_list_and_ticket_view_query_counts_are_constant(client, settings):
     assert _count(client, LIST) == small_list
     assert _count(client, detail(big)) == small_detail
     assert small_list <= 15 and small_detail <= 30, (small_list, small_detail)
+
+
+def test_an_inbound_email_links_to_its_formatted_view_and_nav_shows_delayed_orders(
+    agent_client, email_inbox
+):
+    from django.urls import reverse
+
+    from channels_in.base import InboundMessage, Sender
+    from helpdesk.tickets.services import message_receive
+
+    result = message_receive(
+        inbound=InboundMessage(
+            inbox_id=email_inbox.pk,
+            sender=Sender(kind="email", address="jane@example.test"),
+            subject="Hello",
+            text="Where is it?",
+            external_id="<formatted@x>",
+        )
+    )
+    body = agent_client.get(
+        reverse("inbox:ticket_detail", args=[result.ticket.pk])
+    ).content.decode()
+    assert reverse("email:message", args=[result.message.pk]) in body
+    assert reverse("orders:delayed") in body

@@ -13,9 +13,7 @@ from orders_link.services import tracking_event_record
 from tests.factories import (
     AgentFactory,
     InboxFactory,
-    OrderFactory,
     TeamFactory,
-    TicketFactory,
     UserFactory,
 )
 from tests.orders_link.factories import NOW, customer, shipment
@@ -57,23 +55,6 @@ def test_an_agent_of_another_team_does_not_see_a_teams_ticket(client, notice):
     notice.ticket.save()
     client.force_login(AgentFactory(username="outsider"))
     assert "6A900" not in client.get(reverse("orders:delayed")).content.decode()
-
-
-def test_the_agent_changes_the_tickets_order_to_another_of_the_customers(agent_client):
-    contact = customer(email="two@example.test")
-    first, second = OrderFactory(contact=contact), OrderFactory(contact=contact)
-    strangers = OrderFactory()
-    ticket = TicketFactory(contact=contact, order=first)
-    url = reverse("orders:ticket_order", args=[ticket.pk])
-    assert agent_client.post(url, {"order": second.pk}).status_code == 302
-    ticket.refresh_from_db()
-    assert ticket.order == second
-    assert agent_client.post(url, {"order": strangers.pk}).status_code == 404
-    ticket.refresh_from_db()
-    assert ticket.order == second
-    agent_client.post(url, {"order": ""})
-    ticket.refresh_from_db()
-    assert ticket.order is None
 
 
 def test_order_timeline_lists_placed_shipped_scans_and_delays_in_time_order(client, settings):
