@@ -9,7 +9,7 @@ from django.test import Client
 from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.tickets.models import Inbox, InboxKind, Message, Ticket
 from knowledge_base.models import Article
-from orders_link.models import Order, OrderStatus, Shipment, ShipmentStatus
+from orders_link.models import DelayNotice, Order, OrderStatus, Shipment, ShipmentStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -33,10 +33,14 @@ def test_seed_demo_loads_a_shop_and_a_second_run_changes_nothing():
     assert set(Ticket.objects.values_list("inbox__kind", flat=True)) == set(InboxKind.values)
     assert set(Article.objects.values_list("language", flat=True)) == {"en", "fr"}
     assert "admin / demo-admin" in out.getvalue()
+    notices = DelayNotice.objects.count()
+    assert notices > 0
+    assert f"{notices} delay notices sent" in out.getvalue()
 
     again = StringIO()
     call_command("seed_demo", stdout=again)
     assert counts() == first
+    assert DelayNotice.objects.count() == notices
     assert "already loaded" in again.getvalue()
     assert "camille / demo-agent" in again.getvalue()
 

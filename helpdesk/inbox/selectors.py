@@ -298,7 +298,8 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
         for notice in notices:
             detail = ""
             if notice.new_estimate:
-                detail = str(_("New estimate: %(date)s") % {"date": date_format(notice.new_estimate)})
+                estimate = date_format(notice.new_estimate)
+                detail = str(_("New estimate: %(date)s") % {"date": estimate})
             items.append(
                 TimelineItem(
                     at=notice.detected_at,

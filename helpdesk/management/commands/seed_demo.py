@@ -19,6 +19,7 @@ from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.tickets.models import Inbox, InboxKind, Message, Ticket, TicketStatus
 from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
 from knowledge_base.models import Article, Category
+from orders_link.delays import shipments_delay_scan
 from orders_link.models import (
     Order,
     OrderLine,
@@ -221,7 +222,13 @@ class Command(BaseCommand):
         else:
             with transaction.atomic():
                 self._seed(random.Random(2026))
-            self.stdout.write(self.style.SUCCESS("Demo shop loaded."))
+            # Late parcels get their proactive notices, as the scheduled scan would send them.
+            scan = shipments_delay_scan(now=timezone.now())
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo shop loaded; {scan.created_total} delay notices sent for late parcels."
+                )
+            )
         self._print_summary()
 
     def _seed(self, rng: random.Random) -> None:
@@ -256,10 +263,21 @@ class Command(BaseCommand):
                 config={"address": "support@demo-shop.test", "display_name": "Demo Shop"},
             ),
             InboxKind.SMS: Inbox.objects.create(
-                kind=InboxKind.SMS, name="SMS", config={"phone_number": "+33700000001"}
+                kind=InboxKind.SMS, name="SMS", config={"from": "+33700000001"}
             ),
             InboxKind.WHATSAPP: Inbox.objects.create(
-                kind=InboxKind.WHATSAPP, name="WhatsApp", config={"phone_number": "+33700000002"}
+                kind=InboxKind.WHATSAPP,
+                name="WhatsApp",
+                config={
+                    "from": "+33700000002",
+                    "templates": [
+                        {
+                            "name": "order_update",
+                            "content_sid": "HX0000000000000000000000000000demo",
+                            "label": "Order update",
+                        }
+                    ],
+                },
             ),
             InboxKind.TELEGRAM: Inbox.objects.create(
                 kind=InboxKind.TELEGRAM, name="Telegram", config={"bot_username": "demo_shop_bot"}
@@ -271,6 +289,9 @@ class Command(BaseCommand):
             ),
         }
 
+        for inbox in inboxes.values():
+            inbox.full_clean()
+            inbox.save()
         store = Store.objects.create(
             name="Demo Shop",
             slug=DEMO_STORE,
