@@ -425,7 +425,7 @@ class Command(BaseCommand):
             steps = steps[:1]
         when = shipped_at
         for number, step in enumerate(steps):
-            when += timedelta(hours=rng.randint(6, 30))
+            when = min(when + timedelta(hours=rng.randint(6, 30)), timezone.now())
             TrackingEvent.objects.create(
                 shipment=shipment,
                 status=step,
