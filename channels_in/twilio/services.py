@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -64,7 +64,7 @@ def whatsapp_template_reply(
     ticket: Ticket,
     template_name: str,
     variables: dict[str, str] | None = None,
-    author: AbstractBaseUser | None = None,
+    author: User | None = None,
 ) -> Message:
     """Reply with an approved template: the only message WhatsApp accepts outside the window."""
     if ticket.inbox.kind != InboxKind.WHATSAPP:
@@ -85,7 +85,7 @@ def whatsapp_template_reply(
     )
 
 
-def whatsapp_reply(*, ticket: Ticket, text: str, author: AbstractBaseUser | None = None) -> Message:
+def whatsapp_reply(*, ticket: Ticket, text: str, author: User | None = None) -> Message:
     """A free-form WhatsApp reply, refused with the templates on offer outside the window."""
     window = whatsapp_window(ticket=ticket)
     if not window.open:

@@ -95,12 +95,13 @@ class WebchatAdapter:
             raise RejectedInput("A message needs text and a client_id.")
         if len(text) > settings.WEBCHAT_MAX_TEXT_CHARS:
             raise RejectedInput("too_long", status=413)
-        attachments = ()
+        attachments: tuple[InboundAttachment, ...] = ()
         if data.get("image"):
             attachments = (self._image(data["image"]),)
         if not text.strip() and not attachments:
             raise RejectedInput("empty")
         address = data["visitor"]
+        language = data.get("language")
         return [
             InboundMessage(
                 inbox_id=inbox_id,
@@ -113,7 +114,7 @@ class WebchatAdapter:
                 text=text,
                 external_id=f"webchat:{address}:{client_id}",
                 attachments=attachments,
-                language=data.get("language") if data.get("language") in {"en", "fr"} else "",
+                language=str(language) if language in {"en", "fr"} else "",
                 source="webchat",
                 metadata={"page": str(data.get("page", ""))[:500]},
             )

@@ -56,10 +56,9 @@ def webchat_visitor_start(
             _customer_identity(address=address, email=email, name=str(customer.get("name", "")))
             return Visitor(address, visitor_token(inbox_id=inbox.pk, address=address), True)
         refused = True
-    address = visitor_token_read(token or "", inbox_id=inbox.pk)
-    verified = bool(address and address.startswith("customer:"))
-    if address is None:
-        address = visitor_address_new()
+    known = visitor_token_read(token or "", inbox_id=inbox.pk)
+    verified = bool(known and known.startswith("customer:"))
+    address = visitor_address_new() if known is None else known
     return Visitor(address, visitor_token(inbox_id=inbox.pk, address=address), verified, refused)
 
 

@@ -9,14 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING, SupportsIndex, SupportsInt
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.tickets.models import Direction, MessageKind, Priority, Ticket, TicketStatus
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # field -> (label, allowed ops, value kind)
-FIELDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+FIELDS: dict[str, tuple[StrOrPromise, tuple[str, ...], str]] = {
     "channel": (_("Channel"), ("is", "is_not"), "list"),
     "inbox": (_("Inbox (id)"), ("is", "is_not"), "list"),
     "text": (_("Subject or last customer message"), ("contains", "not_contains"), "text"),
@@ -42,7 +46,7 @@ OPS = {
     "at_most": _("at most"),
 }
 
-ACTIONS: dict[str, tuple[str, str]] = {
+ACTIONS: dict[str, tuple[StrOrPromise, str]] = {
     "assign_team": (_("Assign to team (id)"), "int"),
     "assign_agent": (_("Assign to agent (user id)"), "int"),
     "assign_round_robin": (_("Round-robin among a team's agents (team id)"), "int"),
@@ -58,6 +62,18 @@ def _as_list(value: object) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip().lower() for v in value if str(v).strip()]
     return [v.strip().lower() for v in str(value).split(",") if v.strip()]
+
+
+def as_int(value: object) -> int:
+    """``int(value)`` for a stored rule value, which is any JSON value (or None when absent).
+
+    For every JSON value it returns or raises as ``int(value)`` would (TypeError for None,
+    lists and dicts; ValueError for text that is not a whole number), but with a type mypy
+    can check.
+    """
+    if isinstance(value, str | bytes | SupportsInt | SupportsIndex):
+        return int(value)
+    raise TypeError(f"int() cannot convert {type(value).__name__}")
 
 
 def _as_bool(value: object) -> bool:
@@ -83,7 +99,7 @@ def rule_validate(*, conditions: object, actions: object) -> None:
             )
         if kind == "int":
             try:
-                int(item.get("value"))
+                as_int(item.get("value"))
             except (TypeError, ValueError):
                 raise ValidationError(
                     _("Condition %(f)s needs a whole number."), params={"f": item["field"]}
@@ -95,14 +111,14 @@ def rule_validate(*, conditions: object, actions: object) -> None:
         value = item.get("value")
         if kind == "int":
             try:
-                int(value)
+                as_int(value)
             except (TypeError, ValueError):
                 raise ValidationError(
                     _("Action %(a)s needs a whole number."), params={"a": item["type"]}
                 ) from None
         if kind == "status" and value not in TicketStatus.values:
             raise ValidationError(_("Unknown status: %(s)s"), params={"s": value})
-        if item["type"] == "set_priority" and int(value) not in Priority.values:
+        if item["type"] == "set_priority" and as_int(value) not in Priority.values:
             raise ValidationError(_("Priority must be 1 to 4."))
         if kind == "text" and not str(value or "").strip():
             raise ValidationError(_("Action %(a)s needs a value."), params={"a": item["type"]})
@@ -152,7 +168,7 @@ def condition_holds(condition: dict, facts: Facts) -> bool:
             "channel": lambda: ticket.inbox.kind,
             "inbox": lambda: str(ticket.inbox_id),
             "status": lambda: ticket.status,
-            "order_status": lambda: ticket.order.status if ticket.order_id else "",
+            "order_status": lambda: ticket.order.status if ticket.order is not None else "",
         }[field]()
         result = str(actual).lower() in _as_list(value)
     elif field == "text":
@@ -165,7 +181,7 @@ def condition_holds(condition: dict, facts: Facts) -> bool:
     elif field == "tag":
         result = str(value or "").strip().lower() in facts.tags()
     elif field == "priority":
-        number = int(value)
+        number = as_int(value)
         result = {
             "is": ticket.priority == number,
             "at_least": ticket.priority >= number,
@@ -177,10 +193,10 @@ def condition_holds(condition: dict, facts: Facts) -> bool:
         result = facts.order_delayed == _as_bool(value)
     elif field == "hours_in_status":
         since = ticket.status_changed_at or ticket.created_at
-        result = (facts.now - since).total_seconds() >= int(value) * 3600
+        result = (facts.now - since).total_seconds() >= as_int(value) * 3600
     elif field == "hours_since_last_message":
         since = ticket.last_message_at or ticket.created_at
-        result = (facts.now - since).total_seconds() >= int(value) * 3600
+        result = (facts.now - since).total_seconds() >= as_int(value) * 3600
     else:  # pragma: no cover - rule_validate keeps unknown fields out
         return False
     return not result if negate else result

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from helpdesk.automations.engine import Facts, condition_holds
+from helpdesk.automations.engine import Facts, as_int, condition_holds
 from helpdesk.automations.models import Match, Rule, RuleRun, Trigger
 from helpdesk.tickets.models import Ticket, TicketStatus
 
@@ -162,9 +162,9 @@ def _narrow(tickets, conditions: list[dict], now: datetime):
     for condition in conditions:
         field, op, value = condition["field"], condition["op"], condition.get("value")
         if field == "hours_in_status":
-            tickets = tickets.filter(since__lte=now - timedelta(hours=int(value)))
+            tickets = tickets.filter(since__lte=now - timedelta(hours=as_int(value)))
         elif field == "hours_since_last_message":
-            tickets = tickets.filter(last_message_at__lte=now - timedelta(hours=int(value)))
+            tickets = tickets.filter(last_message_at__lte=now - timedelta(hours=as_int(value)))
         elif field == "status" and op == "is":
             tickets = tickets.filter(status__in=[v.strip() for v in str(value).split(",")])
     return tickets

@@ -42,7 +42,9 @@ class ReplyForm(forms.Form):
         required=False,
         choices=[("", _("(unchanged)")), *TicketStatus.choices],
     )
-    files = MultipleFileField(label=_("Attachments"), required=False)
+    # The form metaclass moves declared fields into ``base_fields``, so this never shadows
+    # ``BaseForm.files`` (the uploaded files) at runtime; the stubs cannot see that.
+    files = MultipleFileField(label=_("Attachments"), required=False)  # type: ignore[assignment]
 
     def __init__(self, *args, identities=(), default_identity=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,7 +103,9 @@ ConditionFormSet = forms.formset_factory(ConditionForm, extra=3, max_num=20)
 ActionFormSet = forms.formset_factory(ActionForm, extra=2, max_num=20)
 
 
-def rule_parts_from(conditions: ConditionFormSet, actions: ActionFormSet) -> tuple[list, list]:
+def rule_parts_from(
+    conditions: forms.BaseFormSet[ConditionForm], actions: forms.BaseFormSet[ActionForm]
+) -> tuple[list, list]:
     """The JSON lists of a rule from its two formsets (blank rows skipped), validated."""
     conds = [
         {

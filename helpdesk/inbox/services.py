@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import formats, timezone
 
@@ -22,7 +22,7 @@ def agent_group(user_id: int) -> str:
     return f"agent-{user_id}"
 
 
-def canned_variables(*, ticket: Ticket, agent: AbstractBaseUser | None) -> dict[str, str]:
+def canned_variables(*, ticket: Ticket, agent: User | None) -> dict[str, str]:
     """The values canned responses may use; nothing else of the ticket is reachable."""
     contact = ticket.contact
     name = (contact.name or "").strip()
@@ -48,7 +48,7 @@ def canned_variables(*, ticket: Ticket, agent: AbstractBaseUser | None) -> dict[
     }
 
 
-def canned_render(*, text: str, ticket: Ticket, agent: AbstractBaseUser | None) -> str:
+def canned_render(*, text: str, ticket: Ticket, agent: User | None) -> str:
     """Fill {{ contact.first_name }}-style variables; unknown ones are left as written.
 
     Plain substitution, never the template engine: a canned response cannot reach anything
@@ -63,13 +63,13 @@ def canned_render(*, text: str, ticket: Ticket, agent: AbstractBaseUser | None) 
     return _VARIABLE.sub(replace, text)
 
 
-def ticket_mark_read(*, ticket: Ticket, user: AbstractBaseUser) -> None:
+def ticket_mark_read(*, ticket: Ticket, user: User) -> None:
     TicketRead.objects.update_or_create(
         user=user, ticket=ticket, defaults={"read_at": timezone.now()}
     )
 
 
-def mentions_record(*, message: Message, author: AbstractBaseUser) -> list[int]:
+def mentions_record(*, message: Message, author: User) -> list[int]:
     """Notify agents named as @username in the message text who may see its ticket.
 
     Returns the ids of the users notified (each gets a live ``mention`` event after commit).
@@ -107,6 +107,6 @@ def mentions_record(*, message: Message, author: AbstractBaseUser) -> list[int]:
 
 
 def saved_view_create(
-    *, owner: AbstractBaseUser, name: str, query: dict[str, str], shared: bool = False
+    *, owner: User, name: str, query: dict[str, str], shared: bool = False
 ) -> SavedView:
     return SavedView.objects.create(owner=owner, name=name[:100], query=query, shared=shared)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -70,6 +71,13 @@ from helpdesk.tickets.services import (
 from orders_link.models import Order
 
 
+class AgentRequest(HttpRequest):
+    """The request a ``staff_required`` view gets: its user is signed in and a staff member,
+    never AnonymousUser."""
+
+    user: User
+
+
 def staff_required(view):
     @login_required
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -82,7 +90,7 @@ def staff_required(view):
     return wrapped
 
 
-def _visible_ticket(request: HttpRequest, pk: int) -> Ticket:
+def _visible_ticket(request: AgentRequest, pk: int) -> Ticket:
     return get_object_or_404(
         tickets_visible_to(request.user).select_related(
             "contact", "inbox", "order", "assignee", "team"
@@ -105,7 +113,7 @@ def _agents():
 
 @staff_required
 @require_GET
-def ticket_list(request: HttpRequest) -> HttpResponse:
+def ticket_list(request: AgentRequest) -> HttpResponse:
     saved_id = request.GET.get("saved", "")
     saved = None
     params = request.GET
@@ -154,7 +162,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def saved_view_save(request: HttpRequest) -> HttpResponse:
+def saved_view_save(request: AgentRequest) -> HttpResponse:
     name = request.POST.get("name", "").strip()
     query = ListQuery.from_params(request.POST)
     if not name:
@@ -167,7 +175,7 @@ def saved_view_save(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def saved_view_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def saved_view_delete(request: AgentRequest, pk: int) -> HttpResponse:
     view = get_object_or_404(SavedView, pk=pk, owner=request.user)
     view.delete()
     return redirect(_list_url())
@@ -181,7 +189,7 @@ def _list_url() -> str:
 
 @staff_required
 @require_POST
-def tickets_bulk(request: HttpRequest) -> HttpResponse:
+def tickets_bulk(request: AgentRequest) -> HttpResponse:
     """Assign, set status, tag or merge the selected tickets (only those the user sees)."""
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
     tickets = list(tickets_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
@@ -228,7 +236,7 @@ def tickets_bulk(request: HttpRequest) -> HttpResponse:
 # --- Ticket view ---------------------------------------------------------------------------
 
 
-def _ticket_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
+def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     contact = ticket.contact
     identities = list(contact.identities.order_by("kind", "address"))
     last_inbound = (
@@ -278,7 +286,7 @@ def _ticket_context(request: HttpRequest, ticket: Ticket, form: ReplyForm | None
 
 
 @staff_required
-def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
     if request.method == "POST":
         identities = list(ticket.contact.identities.all())
@@ -330,7 +338,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_GET
-def canned_preview(request: HttpRequest, pk: int, canned_pk: int) -> JsonResponse:
+def canned_preview(request: AgentRequest, pk: int, canned_pk: int) -> JsonResponse:
     ticket = _visible_ticket(request, pk)
     canned = get_object_or_404(CannedResponse, pk=canned_pk)
     profile = getattr(request.user, "agent_profile", None)
@@ -361,21 +369,23 @@ ACTIONS = (
 
 @staff_required
 @require_POST
-def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
     post = request.POST
     user = request.user
     try:
         if action == "status":
-            form = StatusForm(post)
-            if not form.is_valid():
+            status_form = StatusForm(post)
+            if not status_form.is_valid():
                 raise ValueError(_("Unknown status."))
-            ticket_set_status(ticket=ticket, status=form.cleaned_data["status"], actor=user)
+            ticket_set_status(ticket=ticket, status=status_form.cleaned_data["status"], actor=user)
         elif action == "priority":
-            form = PriorityForm(post)
-            if not form.is_valid():
+            priority_form = PriorityForm(post)
+            if not priority_form.is_valid():
                 raise ValueError(_("Unknown priority."))
-            ticket_set_priority(ticket=ticket, priority=form.cleaned_data["priority"], actor=user)
+            ticket_set_priority(
+                ticket=ticket, priority=priority_form.cleaned_data["priority"], actor=user
+            )
         elif action == "assign":
             value = post.get("assignee", "")
             assignee = None
@@ -435,7 +445,7 @@ def ticket_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @staff_required
-def mentions(request: HttpRequest) -> HttpResponse:
+def mentions(request: AgentRequest) -> HttpResponse:
     items = (
         Mention.objects.filter(user=request.user, ticket__in=tickets_visible_to(request.user))
         .select_related("message", "message__author", "ticket")
@@ -445,7 +455,7 @@ def mentions(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def outbox(request: HttpRequest) -> HttpResponse:
+def outbox(request: AgentRequest) -> HttpResponse:
     """Replies kept here because their channel has no credentials: not really sent."""
     from django.core.paginator import Paginator
 
@@ -461,7 +471,7 @@ def outbox(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AgentRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.filter(message__ticket__in=tickets_visible_to(request.user)), pk=pk
     )
@@ -474,7 +484,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @staff_required
 @require_GET
-def order_detail(request: HttpRequest, pk: int) -> JsonResponse:
+def order_detail(request: AgentRequest, pk: int) -> JsonResponse:
     """One order as JSON for the customer panel; only orders of customers the user serves."""
     order = get_object_or_404(
         orders_visible_to(request.user).prefetch_related("lines", "shipments"), pk=pk
