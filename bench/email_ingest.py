@@ -207,10 +207,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--workdir", type=Path, default=REPO / "var" / "bench")
-    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared" / "corpus" / "email")
+    parser.add_argument(
+        "--shared", type=Path, default=REPO / "tests" / "channels_in" / "email" / "corpus"
+    )
     args = parser.parse_args()
-    if not args.shared.is_dir():
-        args.shared = Path("/work/shared/corpus/email")
     args.workdir.mkdir(parents=True, exist_ok=True)
 
     ours_python = venv(args.workdir / "venv-ours", "-e", str(REPO))

@@ -8,9 +8,7 @@ from pathlib import Path
 
 from django.utils import timezone
 
-CORPUS = Path(__file__).resolve().parents[4] / "shared" / "corpus" / "email"
-if not CORPUS.is_dir():  # a worktree beside the main checkout
-    CORPUS = Path("/work/shared/corpus/email")
+CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 def build_mail(
