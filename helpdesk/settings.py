@@ -334,8 +334,6 @@ WEBCHAT_MAX_IMAGE_BYTES = env_int("WEBCHAT_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
 WEBCHAT_RATE_MESSAGES = env_int("WEBCHAT_RATE_MESSAGES", 10)
 WEBCHAT_RATE_SECONDS = env_int("WEBCHAT_RATE_SECONDS", 10)
 
-# --- Search -----------------------------------------------------------------------------------
-ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
 
 LOGGING = {
     "version": 1,
