@@ -201,7 +201,8 @@ def test_bad_or_expired_tokens_link_nothing(client, inbox, fake_telegram, settin
     assert identity.contact != customer
     assert not identity.verified
     reply = Message.objects.get(direction="out")
-    assert ("expired" if kind == "expired" else "not valid") in reply.text
+    # The update's sender uses Telegram in French (language_code "fr"): so does the answer.
+    assert ("a expiré" if kind == "expired" else "n'est pas valide") in reply.text
 
 
 def test_set_webhook_command_registers_url_and_secret(inbox, fake_telegram):
