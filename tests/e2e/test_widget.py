@@ -5,7 +5,6 @@ against daphne: the visitor writes, an agent replies from the agent pages, the s
 from __future__ import annotations
 
 import contextlib
-import shutil
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -19,12 +18,7 @@ from helpdesk.tickets.services import message_reply
 from tests import servers
 from tests.factories import AgentFactory, InboxFactory
 
-CHROMIUM = "/usr/bin/chromium"
-
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @contextlib.contextmanager
@@ -71,26 +65,11 @@ def daphne_on(port: int):
         yield
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--headless"]
-        )
-        yield browser
-        browser.close()
-
-
 def test_visitor_and_agent_talk_through_the_widget_and_a_dropped_socket_loses_nothing(
-    browser, monkeypatch
+    browser,
 ):
     from playwright.sync_api import expect
 
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls in this test are
-    # plain blocking calls from the test itself, not from async code. (Not passed to daphne.)
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     port = servers.free_port()
     inbox_holder = {}
 
