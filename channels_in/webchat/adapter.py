@@ -140,6 +140,12 @@ class WebchatAdapter:
         name = str(image.get("name") or "image")[:100]
         return InboundAttachment(filename=name, content_type=content_type, content=content)
 
+    def agent_typing(self, ticket: Any) -> None:
+        """An agent is typing a reply: the ticket's visitors see it in their widget."""
+        from channels_in.webchat.services import webchat_agent_typing
+
+        webchat_agent_typing(ticket=ticket)
+
     def send(self, message: OutboundMessage) -> SendResult:
         """Announce the reply to the visitor's open widgets; a closed widget catches up from
         the stored conversation when it reconnects."""

@@ -1,21 +1,28 @@
 from __future__ import annotations
 
+import time
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from helpdesk.accounts.services import agent_presence_clear, agent_presence_mark
-from helpdesk.inbox.services import agent_group
+from helpdesk.inbox.services import agent_group, agent_typing_relay
 from helpdesk.tickets.events import inbox_group, ticket_group
 from helpdesk.tickets.selectors import inboxes_visible_to, is_staff_member, tickets_visible_to
+
+# The customer is told an agent is typing at most this often per ticket (seconds).
+TYPING_RELAY_INTERVAL = 3.0
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
     """Live events for a support agent: the inboxes they may see, and tickets they open."""
 
     groups_joined: list[str]
+    typing_relayed: dict[int, float]
 
     async def connect(self) -> None:
         self.groups_joined = []
+        self.typing_relayed = {}
         user = self.scope.get("user")
         if user is None or not await database_sync_to_async(is_staff_member)(user):
             await self.close(code=4403)
@@ -58,6 +65,8 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_json({"type": "error", "error": "not found", "ticket": ticket_id})
                 return
             await self._presence(ticket_id, content["type"])
+            if content["type"] == "typing" and not content.get("note"):
+                await self._relay_typing(ticket_id)
             return
         ticket_id = content.get("watch_ticket") if isinstance(content, dict) else None
         if not isinstance(ticket_id, int):
@@ -71,6 +80,14 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         await self._join(ticket_group(ticket_id))
         await self.send_json({"type": "watching", "ticket": ticket_id})
+
+    async def _relay_typing(self, ticket_id: int) -> None:
+        """Tell the customer, on channels that can show it, that a reply is being written."""
+        now = time.monotonic()
+        if now - self.typing_relayed.get(ticket_id, -TYPING_RELAY_INTERVAL) < TYPING_RELAY_INTERVAL:
+            return
+        self.typing_relayed[ticket_id] = now
+        await database_sync_to_async(agent_typing_relay)(ticket_id=ticket_id)
 
     async def _presence(self, ticket_id: int, state: str) -> None:
         user = self.scope["user"]

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import formats, timezone
 
+from channels_in.registry import get_adapter
 from helpdesk.inbox.models import Mention, SavedView, TicketRead
 from helpdesk.tickets.events import publish
 from helpdesk.tickets.models import Message, Ticket
@@ -20,6 +21,20 @@ _MENTION = re.compile(r"(?<![\w.@])@([\w.+-]{1,150})")
 def agent_group(user_id: int) -> str:
     """The Channels group of one agent's own notifications."""
     return f"agent-{user_id}"
+
+
+def agent_typing_relay(*, ticket_id: int) -> None:
+    """An agent types a reply: relayed to the customer where the channel can show it.
+
+    Channels opt in with an ``agent_typing(ticket)`` method on their adapter (the chat widget
+    does); for the others nothing is sent. Internal notes are never announced.
+    """
+    ticket = Ticket.objects.select_related("inbox").filter(pk=ticket_id).first()
+    if ticket is None or ticket.inbox_id is None:
+        return
+    relay = getattr(get_adapter(ticket.inbox.kind), "agent_typing", None)
+    if relay is not None:
+        relay(ticket)
 
 
 def canned_variables(*, ticket: Ticket, agent: User | None) -> dict[str, str]:

@@ -91,6 +91,9 @@
         if (event.state === "left") delete others[event.user];
         else others[event.user] = { name: event.name, state: event.state, until: Date.now() + (event.state === "typing" ? 6000 : 45000) };
         renderPresence();
+      } else if (event.type === "webchat.typing" && event.ticket === ticketId) {
+        others.customer = { name: data.i18nCustomer, state: "typing", until: Date.now() + 6000 };
+        renderPresence();
       } else if (event.type === "mention") {
         toast(data.i18nMention + " #" + event.ticket + " (@" + event.by + ")", data.listUrl + "tickets/" + event.ticket + "/");
       }
@@ -108,7 +111,9 @@
     document.addEventListener("input", function (e) {
       if (e.target && e.target.id === "reply-text" && Date.now() - lastTyping > 2500) {
         lastTyping = Date.now();
-        send({ type: "typing", ticket: ticketId });
+        var internal = document.getElementById("id_internal");
+        // Only a reply is announced to the customer; a note stays among agents.
+        send({ type: "typing", ticket: ticketId, note: !!(internal && internal.checked) });
       }
     });
     document.addEventListener("focusout", function (e) {

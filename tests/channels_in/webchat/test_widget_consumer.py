@@ -7,18 +7,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import sync_to_async
+from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from channels_in.webchat.selectors import within_business_hours
-from channels_in.webchat.services import webchat_agent_typing
 from channels_in.webchat.visitors import customer_signature, visitor_token
 from helpdesk.accounts.services import agent_presence_mark
 from helpdesk.contacts.models import ContactIdentity
-from helpdesk.routing import websocket_application
+from helpdesk.routing import websocket_application, websocket_urlpatterns
 from helpdesk.tickets.models import Attachment, DeliveryState, Message, Ticket
 from helpdesk.tickets.services import message_reply
-from tests.factories import AgentFactory, InboxFactory
+from tests.factories import AgentFactory, InboxFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -298,12 +298,55 @@ async def test_offline_visitor_leaves_an_email_and_the_reply_goes_by_email(
     await comm.disconnect()
 
 
-async def test_agent_typing_shows_in_the_widget(inbox):
+async def agent_socket(ticket) -> WebsocketCommunicator:
+    def make_agent():
+        team = TeamFactory()
+        Ticket.objects.filter(pk=ticket.pk).update(team=team)
+        agent = AgentFactory(username="bob")
+        agent.agent_profile.teams.add(team)
+        return agent
+
+    comm = WebsocketCommunicator(URLRouter(websocket_urlpatterns), "/ws/agent/")
+    comm.scope["user"] = await sync_to_async(make_agent)()
+    connected, _ = await comm.connect()
+    assert connected
+    assert (await comm.receive_json_from())["type"] == "ready"
+    await comm.send_json_to({"watch_ticket": ticket.pk})
+    assert (await comm.receive_json_from())["type"] == "watching"
+    return comm
+
+
+async def test_agent_typing_a_reply_shows_in_the_widget_but_a_note_does_not(inbox):
     comm, _ = await start(inbox)
     await say(comm, "Hello", "c-1")
     ticket = await sync_to_async(Ticket.objects.get)()
-    await sync_to_async(webchat_agent_typing)(ticket=ticket)
+    agent = await agent_socket(ticket)
+
+    await agent.send_json_to({"type": "typing", "ticket": ticket.pk, "note": True})
+    assert (await agent.receive_json_from())["state"] == "typing"
+    assert await comm.receive_nothing(timeout=0.3)
+
+    await agent.send_json_to({"type": "typing", "ticket": ticket.pk, "note": False})
     assert await comm.receive_json_from(timeout=5) == {"type": "typing"}
+    # Keystrokes come in bursts: the customer is told once, not at every keystroke.
+    await agent.send_json_to({"type": "typing", "ticket": ticket.pk})
+    assert (await agent.receive_json_from())["state"] == "typing"
+    assert await comm.receive_nothing(timeout=0.3)
+    await agent.disconnect()
+    await comm.disconnect()
+
+
+async def test_visitor_typing_reaches_the_agent_watching_the_ticket(inbox):
+    comm, _ = await start(inbox)
+    await say(comm, "Hello", "c-1")
+    ticket = await sync_to_async(Ticket.objects.get)()
+    agent = await agent_socket(ticket)
+    await comm.send_json_to({"type": "typing"})
+    assert await agent.receive_json_from(timeout=5) == {
+        "type": "webchat.typing",
+        "ticket": ticket.pk,
+    }
+    await agent.disconnect()
     await comm.disconnect()
 
 
