@@ -1,19 +1,31 @@
 """Signed Twilio SMS webhooks against daphne on PostgreSQL + Redis, on loopback.
 
-Prints requests per second, p50/p95/p99 latency, errors, and whether every accepted
-message was stored exactly once. Goal: >= 200 requests/s with p99 <= 100 ms on 2 cores.
+Prints requests per second, p50/p95/p99 latency, errors, whether every accepted message was
+stored exactly once, and where the CPU went per request: this load generator, daphne, the
+PostgreSQL backends of this database, Redis, and whatever else ran on the machine meanwhile.
+Goal: >= 200 requests/s with p99 <= 100 ms on 2 cores.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/helpdesk_bench \
     REDIS_URL=redis://127.0.0.1:6379/7 .venv/bin/python bench/webhook_load.py [--seconds 60]
+
+Every request is a distinct SMS (its own MessageSid, one of --senders phone numbers) carrying
+the fields Twilio documents for an incoming message, signed with X-Twilio-Signature over the
+public URL exactly as Twilio signs it. The client is aiohttp on one event loop with keep-alive
+connections, so that the generator takes as little as possible of the cores it shares with
+the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
+import os
+import resource
 import time
 import uuid
+from contextlib import ExitStack
 from urllib.parse import urlencode
 
 import _stack
@@ -21,6 +33,8 @@ import _stack
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-twilio-auth-token"
 PUBLIC_URL = "https://help.bench.test"
+TO_NUMBER = "+33700000009"
+WARMUP_PER_PROCESS = 20
 
 
 def main() -> None:
@@ -29,6 +43,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16, help="requests in flight")
     parser.add_argument("--processes", type=int, default=2, help="daphne processes")
     parser.add_argument("--senders", type=int, default=500, help="distinct phone numbers")
+    parser.add_argument(
+        "--pool", type=int, default=8, help="DATABASE_POOL_MAX_SIZE of each daphne process"
+    )
     args = parser.parse_args()
     _stack.require_real_stack()
     _stack.django_setup()
@@ -36,29 +53,28 @@ def main() -> None:
     from helpdesk.tickets.models import Inbox, Message
 
     inbox = Inbox.objects.create(
-        kind="sms", name=f"bench-sms-{uuid.uuid4().hex[:8]}", config={"from": "+33700000009"}
+        kind="sms", name=f"bench-sms-{uuid.uuid4().hex[:8]}", config={"from": TO_NUMBER}
     )
     env = {
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
         "PUBLIC_URL": PUBLIC_URL,
-        "DATABASE_POOL_MAX_SIZE": "8",
-        "DATABASE_POOL_MIN_SIZE": "2",
+        "DATABASE_POOL_MAX_SIZE": str(args.pool),
+        "DATABASE_POOL_MIN_SIZE": str(min(2, args.pool)),
     }
     ports = [_stack.free_port() for _ in range(args.processes)]
-    from contextlib import ExitStack
-
     with ExitStack() as stack:
-        for port in ports:
-            stack.enter_context(_stack.daphne(port, env))
-        result = asyncio.run(load(inbox.webhook_key, ports, args))
+        servers = [stack.enter_context(_stack.daphne(port, env)) for port in ports]
+        result = asyncio.run(load(inbox.webhook_key, ports, [s.pid for s in servers], args))
 
     stored = Message.objects.filter(inbox=inbox).count()
     distinct = Message.objects.filter(inbox=inbox).values("external_id").distinct().count()
+    accepted = result["ok"] + result["warmup_ok"]
     elapsed = result["elapsed"]
     print(
         f"daphne processes: {args.processes}, concurrency: {args.concurrency}, "
-        f"duration: {elapsed:.1f} s"
+        f"pool: {args.pool}/process, duration: {elapsed:.1f} s "
+        f"(after {result['warmup']} warm-up requests)"
     )
     print(
         f"requests: {result['sent']}  ok: {result['ok']}  errors: {result['errors']}  "
@@ -67,13 +83,113 @@ def main() -> None:
     print(f"throughput: {result['ok'] / elapsed:.1f} requests/s")
     print(_stack.summary("latency", result["latencies"]))
     print(
-        f"stored: {stored} (distinct MessageSid {distinct}), accepted: {result['ok']} -> "
-        f"{'stored == sent' if stored == distinct == result['ok'] else 'MISMATCH'}"
+        f"stored: {stored} (distinct MessageSid {distinct}), accepted: {accepted} "
+        f"(with warm-up) -> {'stored == sent' if stored == distinct == accepted else 'MISMATCH'}"
     )
+    cpu = result["cpu"]
+    if cpu:
+        per = 1000 / max(result["sent"], 1)
+        print(
+            f"cpu: machine busy {cpu['machine'] / elapsed * 100:.0f}% of {os.cpu_count()} "
+            f"cores; per request: load generator {cpu['client'] * per:.1f} ms, "
+            f"daphne {cpu['daphne'] * per:.1f} ms, PostgreSQL {cpu['postgres'] * per:.1f} ms, "
+            f"Redis {cpu['redis'] * per:.1f} ms, other processes {cpu['other'] * per:.1f} ms"
+        )
 
 
-async def load(webhook_key: str, ports: list[int], args) -> dict:
-    import httpx
+def twilio_sms(path: str, validator, sender: str) -> tuple[bytes, str]:
+    """One incoming SMS as Twilio posts it: the form body and its X-Twilio-Signature."""
+    sid = "SM" + uuid.uuid4().hex
+    fields = {
+        "ToCountry": "FR",
+        "ToState": "",
+        "SmsMessageSid": sid,
+        "NumMedia": "0",
+        "ToCity": "",
+        "FromZip": "",
+        "SmsSid": sid,
+        "FromState": "",
+        "SmsStatus": "received",
+        "FromCity": "",
+        "Body": "Where is my order?",
+        "FromCountry": "FR",
+        "To": TO_NUMBER,
+        "ToZip": "",
+        "NumSegments": "1",
+        "MessageSid": sid,
+        "AccountSid": ACCOUNT_SID,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
+    return urlencode(fields).encode(), validator.compute_signature(PUBLIC_URL + path, fields)
+
+
+def _proc_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, from /proc (Linux)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _machine_busy_seconds() -> float:
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_seconds() -> dict[int, float]:
+    """CPU time of each PostgreSQL backend serving this database (it runs on this machine)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    seconds = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):  # a backend that ended meanwhile
+            seconds[pid] = _proc_cpu_seconds(pid)
+    return seconds
+
+
+def _redis_cpu_seconds() -> float:
+    import redis
+
+    info = redis.Redis.from_url(os.environ["REDIS_URL"]).info("cpu")
+    return float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+
+
+def _cpu_sample(server_pids: list[int]) -> dict | None:
+    try:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return {
+            "client": usage.ru_utime + usage.ru_stime,
+            "daphne": sum(_proc_cpu_seconds(pid) for pid in server_pids),
+            "postgres": _postgres_cpu_seconds(),
+            "redis": _redis_cpu_seconds(),
+            "machine": _machine_busy_seconds(),
+        }
+    except OSError:  # no /proc: figures without the CPU line
+        return None
+
+
+def _cpu_used(before: dict, after: dict) -> dict[str, float]:
+    used = {key: after[key] - before[key] for key in ("client", "daphne", "redis", "machine")}
+    used["postgres"] = sum(
+        seconds - before["postgres"].get(pid, 0.0) for pid, seconds in after["postgres"].items()
+    )
+    used["other"] = used["machine"] - sum(
+        used[key] for key in ("client", "daphne", "postgres", "redis")
+    )
+    return used
+
+
+async def load(webhook_key: str, ports: list[int], server_pids: list[int], args) -> dict:
+    import aiohttp
+    from asgiref.sync import sync_to_async
     from twilio.request_validator import RequestValidator
 
     path = f"/hooks/twilio/{webhook_key}/"
@@ -83,53 +199,55 @@ async def load(webhook_key: str, ports: list[int], args) -> dict:
     counters = {"sent": 0, "ok": 0, "errors": 0}
     port_cycle = itertools.cycle(ports)
     numbers = itertools.cycle(f"+3361{n:07d}" for n in range(args.senders))
-    deadline = time.monotonic() + args.seconds
+    urls = {port: f"http://127.0.0.1:{port}{path}" for port in ports}
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def post(session: aiohttp.ClientSession) -> int | str:
+        body, signature = twilio_sms(path, validator, next(numbers))
+        try:
+            async with session.post(
+                urls[next(port_cycle)],
+                data=body,
+                headers={
+                    "X-Twilio-Signature": signature,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            ) as response:
+                await response.read()
+                return response.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            return type(exc).__name__
+
+    async def worker(session: aiohttp.ClientSession, deadline: float) -> None:
         while time.monotonic() < deadline:
-            sid = "SM" + uuid.uuid4().hex
-            fields = {
-                "MessageSid": sid,
-                "SmsMessageSid": sid,
-                "SmsSid": sid,
-                "AccountSid": ACCOUNT_SID,
-                "From": next(numbers),
-                "To": "+33700000009",
-                "Body": "Where is my order?",
-                "NumMedia": "0",
-                "NumSegments": "1",
-                "SmsStatus": "received",
-                "ApiVersion": "2010-04-01",
-            }
-            signature = validator.compute_signature(PUBLIC_URL + path, fields)
-            url = f"http://127.0.0.1:{next(port_cycle)}{path}"
             counters["sent"] += 1
             start = time.perf_counter()
-            try:
-                response = await client.post(
-                    url,
-                    content=urlencode(fields),
-                    headers={
-                        "X-Twilio-Signature": signature,
-                        "Content-Type": "application/x-www-form-urlencoded",
-                    },
-                )
-                status: int | str = response.status_code
-            except httpx.HTTPError as exc:
-                status = type(exc).__name__
+            status = await post(session)
             latencies.append((time.perf_counter() - start) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
-            if status == 200:
-                counters["ok"] += 1
-            else:
-                counters["errors"] += 1
+            counters["ok" if status == 200 else "errors"] += 1
 
-    limits = httpx.Limits(max_connections=args.concurrency * 2)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+    connector = aiohttp.TCPConnector(limit=args.concurrency, limit_per_host=args.concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        # Warm-up: each process loads its code and opens its pool; not timed, but stored.
+        warmup = [post(session) for _ in range(WARMUP_PER_PROCESS * len(ports))]
+        warmup_statuses = await asyncio.gather(*warmup)
+        before = await sync_to_async(_cpu_sample)(server_pids)
         began = time.monotonic()
-        await asyncio.gather(*(worker(client) for _ in range(args.concurrency)))
+        deadline = began + args.seconds
+        await asyncio.gather(*(worker(session, deadline) for _ in range(args.concurrency)))
         elapsed = time.monotonic() - began
-    return {**counters, "latencies": latencies, "statuses": statuses, "elapsed": elapsed}
+        after = await sync_to_async(_cpu_sample)(server_pids)
+    cpu = _cpu_used(before, after) if before and after else None
+    return {
+        **counters,
+        "latencies": latencies,
+        "statuses": statuses,
+        "elapsed": elapsed,
+        "warmup": len(warmup_statuses),
+        "warmup_ok": sum(1 for s in warmup_statuses if s == 200),
+        "cpu": cpu,
+    }
 
 
 if __name__ == "__main__":

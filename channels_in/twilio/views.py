@@ -44,18 +44,25 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
         if status and status != "received" and "Body" not in fields:
             twilio_status_record(inbox=inbox, fields=fields)
             return _twiml()
+        # message_receive answers a redelivery with the stored message; checking first only
+        # saves fetching a redelivered MMS's media again.
         sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
-        if sid and inbound_seen(inbox=inbox, external_id=sid):
+        has_media = fields.get("NumMedia", "0") not in ("", "0")
+        if sid and has_media and inbound_seen(inbox=inbox, external_id=sid):
             return _twiml()
         messages = adapter.parse(request.body, inbox_id=inbox.pk, config=inbox.config)
     except RejectedInput as exc:
         logger.info("Twilio webhook refused for inbox %s: %s", inbox.pk, exc.reason)
         return _refuse(exc)
     for inbound in messages:
+        keyword = inbound.metadata.get("opt")
+        if not keyword:
+            message_receive(inbound=inbound)  # one transaction of its own
+            continue
+        # STOP/START is recorded in the same transaction as the message that carried it.
         with transaction.atomic():
             result = message_receive(inbound=inbound)
-            keyword = inbound.metadata.get("opt")
-            if keyword and result.outcome != "duplicate" and result.message.identity:
+            if result.outcome != "duplicate" and result.message.identity:
                 identity_opt_set(identity=result.message.identity, keyword=keyword)
     return _twiml()
 

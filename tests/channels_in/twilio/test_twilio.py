@@ -104,6 +104,19 @@ def test_mms_media_are_fetched_through_the_api_and_stored(client, sms_inbox, fak
     assert attachments[0].size == len(b"%PDF-1.4 invoice")
 
 
+def test_a_redelivered_mms_is_answered_200_without_fetching_its_media_again(
+    client, sms_inbox, fake_twilio
+):
+    fields = sms_fields(NumMedia="1", MediaContentType0="image/png")
+    fields["MediaUrl0"] = fake_twilio.add_media("image/png", PNG, fields["MessageSid"])
+
+    assert post_signed(client, hook(sms_inbox), fields).status_code == 200
+    assert post_signed(client, hook(sms_inbox), fields).status_code == 200
+
+    assert len([r for r in fake_twilio.requests if "media" in r]) == 1
+    assert Message.objects.get().attachments.count() == 1
+
+
 def test_media_from_elsewhere_is_refused(client, sms_inbox, fake_twilio):
     fields = sms_fields(NumMedia="1", MediaUrl0="http://169.254.169.254/latest/meta-data")
     response = post_signed(client, hook(sms_inbox), fields)
