@@ -1,7 +1,8 @@
 """SMS and WhatsApp through Twilio.
 
 Inbound: Twilio's messaging webhook (form-encoded, signed with X-Twilio-Signature).
-Outbound: the SDK's ``messages.create`` with a status callback to this helpdesk.
+Outbound: the SDK's ``messages.create`` with a status callback to this helpdesk; a reply's
+attachments go as ``MediaUrl``s, signed addresses of this helpdesk that Twilio fetches.
 
 Inbox configuration (``Inbox.config``):
 - ``from``: the Twilio number (E.164, without the ``whatsapp:`` prefix), or
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs
 
 import requests
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -59,6 +61,15 @@ PERMANENT_CODES = {
 }
 
 MAX_MEDIA = 10
+MEDIA_SALT = "channels_in.twilio.media"
+# Twilio fetches media as it sends, and retries for a few hours at most.
+MEDIA_URL_MAX_AGE = 2 * 24 * 3600
+
+
+def outbound_media_url(*, message_id: int, index: int) -> str:
+    """A public, signed, expiring address of an outbound message's ``index``-th attachment."""
+    token = signing.dumps({"m": message_id, "i": index}, salt=MEDIA_SALT)
+    return f"{settings.PUBLIC_URL}/hooks/twilio/media/{token}/"
 
 
 def status_callback_url(inbox_id: int) -> str:
@@ -210,25 +221,55 @@ class TwilioSMSAdapter:
             return {"messaging_service_sid": config["messaging_service_sid"]}
         return {"from_": self._to(config["from"])}
 
-    def _content(self, message: OutboundMessage) -> dict[str, str]:
+    # How many MediaUrls one message may carry (MMS: 10; WhatsApp: 1).
+    media_per_message = MAX_MEDIA
+
+    def _content(self, message: OutboundMessage) -> dict[str, Any]:
         return {"body": message.text}
 
+    def _parts(self, message: OutboundMessage) -> list[dict[str, Any]]:
+        """The text with the first media, then the remaining media a message at a time."""
+        urls = [
+            outbound_media_url(message_id=message.message_id, index=i)
+            for i in range(len(message.attachments))
+        ]
+        size = self.media_per_message
+        chunks = [urls[start : start + size] for start in range(0, len(urls), size)]
+        first = self._content(message)
+        if chunks and "content_sid" not in first:
+            first["media_url"] = chunks.pop(0)
+        return [first, *({"media_url": chunk} for chunk in chunks)]
+
     def send(self, message: OutboundMessage) -> SendResult:
-        try:
-            created = twilio_client().messages.create(
-                to=self._to(message.to.address),
-                status_callback=status_callback_url(message.inbox_id),
-                **self._from(message.inbox_config),
-                **self._content(message),
-            )
-        except TwilioRestException as exc:
-            code = str(exc.code or "")
-            reason = PERMANENT_CODES.get(code) or f"Twilio {exc.status}: {exc.msg}"
-            permanent = code in PERMANENT_CODES or (400 <= exc.status < 500 and exc.status != 429)
-            raise DeliveryError(reason, permanent=permanent, code=code) from exc
-        except (TwilioException, requests.RequestException) as exc:
-            raise DeliveryError(f"Twilio could not be reached: {exc}") from exc
-        return SendResult(external_id=created.sid)
+        first_sid = None
+        for number, part in enumerate(self._parts(message)):
+            try:
+                created = twilio_client().messages.create(
+                    to=self._to(message.to.address),
+                    status_callback=status_callback_url(message.inbox_id),
+                    **self._from(message.inbox_config),
+                    **part,
+                )
+            except TwilioRestException as exc:
+                code = str(exc.code or "")
+                reason = PERMANENT_CODES.get(code) or f"Twilio {exc.status}: {exc.msg}"
+                permanent = code in PERMANENT_CODES or (
+                    400 <= exc.status < 500 and exc.status != 429
+                )
+                raise self._failed(reason, number, permanent=permanent, code=code) from exc
+            except (TwilioException, requests.RequestException) as exc:
+                raise self._failed(f"Twilio could not be reached: {exc}", number) from exc
+            first_sid = first_sid or created.sid
+        return SendResult(external_id=first_sid)
+
+    @staticmethod
+    def _failed(reason: str, number: int, *, permanent: bool = False, code: str = ""):
+        if number == 0:
+            return DeliveryError(reason, permanent=permanent, code=code)
+        # Part of the reply is already with the customer: a retry would send it twice.
+        return DeliveryError(
+            f"Only the first {number} part(s) were sent, then: {reason}", permanent=True, code=code
+        )
 
 
 class TwilioWhatsAppAdapter(TwilioSMSAdapter):
@@ -249,7 +290,9 @@ class TwilioWhatsAppAdapter(TwilioSMSAdapter):
         cleaned["templates"] = templates
         return cleaned
 
-    def _content(self, message: OutboundMessage) -> dict[str, str]:
+    media_per_message = 1
+
+    def _content(self, message: OutboundMessage) -> dict[str, Any]:
         template = message.metadata.get("whatsapp_template")
         if template:
             return {

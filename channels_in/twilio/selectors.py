@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core import signing
 from django.utils import timezone
 
-from helpdesk.tickets.models import Inbox, Message, Ticket
+from helpdesk.tickets.models import Attachment, Direction, Inbox, Message, Ticket
 
 WHATSAPP_WINDOW = timedelta(hours=24)
 
@@ -35,3 +36,19 @@ def whatsapp_window(*, ticket: Ticket, now: datetime | None = None) -> WhatsAppW
 def inbound_seen(*, inbox: Inbox, external_id: str) -> bool:
     """Whether this provider message is already stored (a redelivery)."""
     return Message.objects.filter(inbox=inbox, external_id=external_id).exists()
+
+
+def outbound_media_for_token(token: str) -> Attachment | None:
+    """The attachment a signed media address names: only ever one of our replies' files."""
+    from channels_in.twilio.adapter import MEDIA_SALT, MEDIA_URL_MAX_AGE
+
+    try:
+        data = signing.loads(token, salt=MEDIA_SALT, max_age=MEDIA_URL_MAX_AGE)
+        message_id, index = int(data["m"]), int(data["i"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
+    return (
+        Attachment.objects.filter(message_id=message_id, message__direction=Direction.OUTBOUND)
+        .order_by("pk")[index : index + 1]
+        .first()
+    )

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from channels_in.base import RejectedInput
 from channels_in.registry import get_adapter
 from channels_in.twilio.adapter import form_fields
-from channels_in.twilio.selectors import inbound_seen
+from channels_in.twilio.selectors import inbound_seen, outbound_media_for_token
 from channels_in.twilio.services import identity_opt_set, twilio_status_record
 from helpdesk.tickets.models import Inbox, InboxKind
 from helpdesk.tickets.services import message_receive
@@ -78,3 +78,18 @@ def twilio_status(request: HttpRequest, inbox_id: int) -> HttpResponse:
         return _refuse(exc)
     twilio_status_record(inbox=inbox, fields=fields)
     return HttpResponse(status=204)
+
+
+@require_GET
+def twilio_media(request: HttpRequest, token: str) -> FileResponse:
+    """A reply's attachment, fetched by Twilio through the signed address it was given."""
+    attachment = outbound_media_for_token(token)
+    if attachment is None:
+        raise Http404
+    response = FileResponse(
+        attachment.file.open("rb"),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

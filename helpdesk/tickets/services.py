@@ -577,7 +577,7 @@ def _outbound_payload(message: Message) -> OutboundMessage:
         thread=thread,
         attachments=tuple(
             OutboundAttachment(a.filename, a.content_type, a.file.path)
-            for a in message.attachments.all()
+            for a in message.attachments.order_by("pk")
         ),
         language=ticket.language or ticket.contact.language,
         metadata=dict(message.metadata),

@@ -69,7 +69,8 @@ class TwilioHandler(JSONHandler):
         sid = new_sid("SM")
         now = formatdate(usegmt=True)
         account = match["account"]
-        self.fake.sent.append({**form, "sid": sid})
+        media = parse_qs(body.decode()).get("MediaUrl", [])
+        self.fake.sent.append({**form, "sid": sid, "media": media})
         self.reply(
             201,
             {

@@ -187,6 +187,81 @@ def test_reply_goes_out_through_the_sdk_and_status_callbacks_move_its_state(
     assert reply.delivery_state == DeliveryState.DELIVERED
 
 
+def fetch_media(client, url: str):
+    assert url.startswith("https://help.shop.test/hooks/twilio/media/")
+    return client.get(url.removeprefix("https://help.shop.test"))
+
+
+def test_reply_attachments_go_as_signed_media_urls_twilio_can_fetch(
+    client, sms_inbox, fake_twilio, agent, django_capture_on_commit_callbacks
+):
+    post_signed(client, hook(sms_inbox), sms_fields())
+    ticket = Ticket.objects.get()
+    files = (("label.png", "image/png", PNG), ("invoice.pdf", "application/pdf", b"%PDF-1.4 x"))
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = message_reply(ticket=ticket, author=agent, text="Here it is.", files=files)
+
+    reply.refresh_from_db()
+    assert reply.delivery_state == DeliveryState.SENT
+    [sent] = fake_twilio.sent
+    assert sent["Body"] == "Here it is."
+    assert len(sent["media"]) == 2
+    for url, (_name, content_type, content) in zip(sent["media"], files, strict=True):
+        response = fetch_media(client, url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == content_type
+        assert b"".join(response.streaming_content) == content
+
+    # A tampered address, or one naming a customer's own upload, serves nothing.
+    token = sent["media"][0].rstrip("/").rsplit("/", 1)[1]
+    assert (
+        fetch_media(client, sent["media"][0].replace(token, token[:-2] + "xx")).status_code == 404
+    )
+    post_signed(
+        client,
+        hook(sms_inbox),
+        sms_fields(
+            NumMedia="1",
+            MediaContentType0="image/png",
+            MediaUrl0=fake_twilio.add_media("image/png", PNG, "MM" + "1" * 32),
+        ),
+    )
+    inbound = Message.objects.filter(direction="in").exclude(attachments=None).get()
+    from channels_in.twilio.adapter import outbound_media_url
+
+    forged = outbound_media_url(message_id=inbound.pk, index=0)
+    assert fetch_media(client, forged).status_code == 404
+
+
+def test_whatsapp_sends_one_media_per_message_text_first(
+    client, whatsapp_inbox, fake_twilio, agent, django_capture_on_commit_callbacks
+):
+    post_signed(client, hook(whatsapp_inbox), whatsapp_fields())
+    ticket = Ticket.objects.get()
+    files = (("a.png", "image/png", PNG), ("b.png", "image/png", PNG + b"b"))
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = whatsapp_reply(ticket=ticket, author=agent, text="Two photos")
+    assert [s["media"] for s in fake_twilio.sent] == [[]]
+    fake_twilio.sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        reply = message_reply(ticket=ticket, author=agent, text="Two photos", files=files)
+    first, second = fake_twilio.sent
+    assert first["Body"] == "Two photos" and len(first["media"]) == 1
+    assert "Body" not in second and len(second["media"]) == 1
+    reply.refresh_from_db()
+    assert reply.external_id == first["sid"]
+    assert b"".join(fetch_media(client, second["media"][0]).streaming_content) == PNG + b"b"
+
+    # The text went but a later media was refused: failed for good, never sent twice.
+    fake_twilio.fail_next = [None, (400, 21620, "Invalid media URL(s)")]
+    with django_capture_on_commit_callbacks(execute=True):
+        partial = message_reply(ticket=ticket, author=agent, text="Again", files=files)
+    partial.refresh_from_db()
+    assert partial.delivery_state == DeliveryState.FAILED
+    assert "Only the first 1 part(s) were sent, then: Twilio 400" in partial.delivery_error
+    assert partial.delivery_attempts == 1
+
+
 def test_undelivered_callback_records_the_error_code(
     client, sms_inbox, fake_twilio, agent, django_capture_on_commit_callbacks
 ):
