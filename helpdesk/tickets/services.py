@@ -74,6 +74,17 @@ def message_receive(*, inbound: InboundMessage) -> ReceiveResult:
             return _receive(inbound)
 
 
+def messages_receive(*, inbounds: list[InboundMessage]) -> list[ReceiveResult]:
+    """Store a batch of inbound messages in one transaction; results in the same order.
+
+    Same outcome for each message as ``message_receive`` one after the other. If it raises,
+    nothing of the batch is stored: callers then receive the batch one message at a time to
+    isolate the one that fails.
+    """
+    with transaction.atomic():
+        return [_receive(inbound) for inbound in inbounds]
+
+
 def _receive(inbound: InboundMessage) -> ReceiveResult:
     inbox = Inbox.objects.get(pk=inbound.inbox_id)
     if inbound.external_id:
