@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from helpdesk.tickets.services import ReceiveResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +144,15 @@ class ChannelAdapter(Protocol):
     def send(self, message: OutboundMessage) -> SendResult:
         """Hand a message to the provider; raise DeliveryError on failure."""
         ...
+
+
+@runtime_checkable
+class AfterReceive(Protocol):
+    """Optional for an adapter: the channel's own effects of a message just stored.
+
+    Called by the inbound queue (``helpdesk.tickets.inbound_queue``) for each new message, never
+    for a duplicate, inside the transaction that stored it: anything it writes (through the
+    channel's services) commits or rolls back with the message. Raising refuses the message.
+    """
+
+    def after_receive(self, inbound: InboundMessage, result: ReceiveResult) -> None: ...

@@ -161,6 +161,7 @@ else:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "memory://localhost/")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -174,6 +175,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "outbound-requeue-stale": {
         "task": "helpdesk.tickets.tasks.outbound_requeue_stale_task",
+        "schedule": 60.0,
+    },
+    # Inbound payloads still waiting after a minute: their drain task was lost.
+    "raw-inbound-sweep": {
+        "task": "helpdesk.tickets.tasks.raw_inbound_sweep_task",
         "schedule": 60.0,
     },
     "automations-time-rules": {

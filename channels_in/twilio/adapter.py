@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import mimetypes
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import requests
@@ -39,6 +39,9 @@ from channels_in.base import (
     SendResult,
 )
 from channels_in.twilio.client import media_url_allowed, twilio_client
+
+if TYPE_CHECKING:
+    from helpdesk.tickets.services import ReceiveResult
 
 # Keywords Twilio and carriers treat as opt-out / opt-in, plus the French ARRET.
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT"}
@@ -82,6 +85,16 @@ def form_fields(payload: bytes) -> dict[str, str]:
     except UnicodeDecodeError:
         raise RejectedInput("The request body is not UTF-8 form data.") from None
     return {key: values[-1] for key, values in parsed.items()}
+
+
+def message_sid(fields: Mapping[str, str]) -> str:
+    """The MessageSid of an incoming message webhook, after the checks that need no I/O."""
+    sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
+    if not sid or not fields.get("From", "").strip():
+        raise RejectedInput("A Twilio message needs MessageSid and From.")
+    if fields.get("AccountSid") and fields["AccountSid"] != settings.TWILIO_ACCOUNT_SID:
+        raise RejectedInput("The message belongs to another Twilio account.", status=403)
+    return sid
 
 
 def opt_keyword(body: str) -> str:
@@ -140,12 +153,8 @@ class TwilioSMSAdapter:
         self, payload: bytes, *, inbox_id: int, config: Mapping[str, Any]
     ) -> list[InboundMessage]:
         fields = form_fields(payload)
-        sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
-        sender = self.address_of(fields.get("From", ""))
-        if not sid or not sender:
-            raise RejectedInput("A Twilio message needs MessageSid and From.")
-        if fields.get("AccountSid") and fields["AccountSid"] != settings.TWILIO_ACCOUNT_SID:
-            raise RejectedInput("The message belongs to another Twilio account.", status=403)
+        sid = message_sid(fields)
+        sender = self.address_of(fields["From"])
         body = fields.get("Body", "")
         try:
             num_media = int(fields.get("NumMedia", "0") or 0)
@@ -178,6 +187,14 @@ class TwilioSMSAdapter:
                 metadata=metadata,
             )
         ]
+
+    def after_receive(self, inbound: InboundMessage, result: ReceiveResult) -> None:
+        """STOP/START is recorded in the same transaction as the message that carried it."""
+        from channels_in.twilio.services import identity_opt_set
+
+        keyword = inbound.metadata.get("opt")
+        if keyword and result.message.identity:
+            identity_opt_set(identity=result.message.identity, keyword=keyword)
 
     def _fetch_media(self, url: str, content_type: str, index: int) -> InboundAttachment:
         if not media_url_allowed(url):

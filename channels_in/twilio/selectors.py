@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from django.core import signing
 from django.utils import timezone
 
-from helpdesk.tickets.models import Attachment, Direction, Inbox, Message, Ticket
+from helpdesk.tickets.models import Attachment, Direction, Ticket
 
 WHATSAPP_WINDOW = timedelta(hours=24)
 
@@ -31,11 +31,6 @@ def whatsapp_window(*, ticket: Ticket, now: datetime | None = None) -> WhatsAppW
         return WhatsAppWindow(open=False, closes_at=None, templates=templates)
     closes_at = last + WHATSAPP_WINDOW
     return WhatsAppWindow(open=now < closes_at, closes_at=closes_at, templates=templates)
-
-
-def inbound_seen(*, inbox: Inbox, external_id: str) -> bool:
-    """Whether this provider message is already stored (a redelivery)."""
-    return Message.objects.filter(inbox=inbox, external_id=external_id).exists()
 
 
 def outbound_media_for_token(token: str) -> Attachment | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
@@ -12,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from channels_in.base import RejectedInput
 from channels_in.registry import get_adapter
-from channels_in.twilio.adapter import form_fields
-from channels_in.twilio.selectors import inbound_seen, outbound_media_for_token
-from channels_in.twilio.services import identity_opt_set, twilio_status_record
+from channels_in.twilio.adapter import form_fields, message_sid
+from channels_in.twilio.selectors import outbound_media_for_token
+from channels_in.twilio.services import twilio_status_record
+from helpdesk.tickets.inbound_queue import raw_inbound_accept
 from helpdesk.tickets.models import Inbox, InboxKind
-from helpdesk.tickets.services import message_receive
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +34,10 @@ def _refuse(exc: RejectedInput) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
+    """Check the signature, keep the message to be received by a worker, answer at once.
+
+    Status callbacks sent to this address are applied here and now (one cheap update).
+    """
     inbox = get_object_or_404(Inbox, webhook_key=webhook_key, kind__in=TWILIO_KINDS, enabled=True)
     adapter = get_adapter(inbox.kind)
     try:
@@ -44,26 +47,18 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
         if status and status != "received" and "Body" not in fields:
             twilio_status_record(inbox=inbox, fields=fields)
             return _twiml()
-        # message_receive answers a redelivery with the stored message; checking first only
-        # saves fetching a redelivered MMS's media again.
-        sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
-        has_media = fields.get("NumMedia", "0") not in ("", "0")
-        if sid and has_media and inbound_seen(inbox=inbox, external_id=sid):
-            return _twiml()
-        messages = adapter.parse(request.body, inbox_id=inbox.pk, config=inbox.config)
+        sid = message_sid(fields)
     except RejectedInput as exc:
         logger.info("Twilio webhook refused for inbox %s: %s", inbox.pk, exc.reason)
         return _refuse(exc)
-    for inbound in messages:
-        keyword = inbound.metadata.get("opt")
-        if not keyword:
-            message_receive(inbound=inbound)  # one transaction of its own
-            continue
-        # STOP/START is recorded in the same transaction as the message that carried it.
-        with transaction.atomic():
-            result = message_receive(inbound=inbound)
-            if result.outcome != "duplicate" and result.message.identity:
-                identity_opt_set(identity=result.message.identity, keyword=keyword)
+    # Stored once per MessageSid: a redelivery is answered the same and received once.
+    raw_inbound_accept(
+        inbox=inbox,
+        payload=request.body,
+        external_id=sid,
+        source=f"twilio:{inbox.kind}",
+        content_type="application/x-www-form-urlencoded",
+    )
     return _twiml()
 
 

@@ -77,10 +77,12 @@ class MessageAdmin(admin.ModelAdmin):
 
 @admin.register(RawInbound)
 class RawInboundAdmin(admin.ModelAdmin):
-    list_display = ["id", "inbox", "source", "content_type", "status", "received_at"]
+    list_display = ["id", "inbox", "source", "external_id", "status", "received_at"]
     list_filter = ["status", "inbox"]
+    search_fields = ["external_id"]
     readonly_fields = [
         "inbox",
+        "external_id",
         "source",
         "content_type",
         "headers",

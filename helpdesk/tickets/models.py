@@ -354,6 +354,7 @@ class Attachment(models.Model):
 
 
 class RawStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be received")
     ACCEPTED = "accepted", _("Accepted")
     DUPLICATE = "duplicate", _("Duplicate")
     REJECTED = "rejected", _("Rejected")
@@ -374,9 +375,27 @@ class RawInbound(models.Model):
         _("status"), max_length=16, choices=RawStatus.choices, default=RawStatus.ACCEPTED
     )
     error = models.TextField(_("error"), blank=True)
+    # The provider's id of what arrived (Twilio's MessageSid), when it has one: a redelivery
+    # is stored once.
+    external_id = models.CharField(_("external id"), max_length=255, blank=True, default="")
 
     class Meta:
         ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inbox", "external_id"],
+                name="raw_inbound_unique_external_id_per_inbox",
+                condition=~models.Q(external_id=""),
+            )
+        ]
+        indexes = [
+            # The queue of payloads waiting to be received, per inbox in arrival order.
+            models.Index(
+                fields=["inbox", "id"],
+                name="raw_inbound_pending",
+                condition=models.Q(status="pending"),
+            )
+        ]
         verbose_name = _("raw inbound payload")
         verbose_name_plural = _("raw inbound payloads")
 

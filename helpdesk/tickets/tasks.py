@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from helpdesk.tickets.inbound_queue import raw_inbound_drain, raw_inbound_sweep
 from helpdesk.tickets.services import RetryLater, message_deliver, outbound_requeue_stale
 
 
@@ -20,3 +21,14 @@ def message_deliver_task(self, message_id: int) -> str:
 @shared_task(ignore_result=True)
 def outbound_requeue_stale_task() -> dict[str, int]:
     return outbound_requeue_stale()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def raw_inbound_drain_task(inbox_id: int) -> dict[str, int]:
+    report = raw_inbound_drain(inbox_id=inbox_id)
+    return {"accepted": report.accepted, "duplicate": report.duplicate, "rejected": report.rejected}
+
+
+@shared_task(ignore_result=True)
+def raw_inbound_sweep_task() -> dict[str, int]:
+    return raw_inbound_sweep()

@@ -4,6 +4,7 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
+from django.test import TestCase
 from twilio.request_validator import RequestValidator
 
 from tests.factories import InboxFactory
@@ -82,10 +83,12 @@ def sign(path: str, fields: dict[str, str], token: str = AUTH_TOKEN) -> str:
 
 
 def post_signed(client, path: str, fields: dict[str, str], signature: str | None = None):
+    """Post a webhook as Twilio does, then run what it queued on commit (its receipt)."""
     headers = {}
     signature = sign(path, fields) if signature is None else signature
     if signature:
         headers["HTTP_X_TWILIO_SIGNATURE"] = signature
-    return client.post(
-        path, urlencode(fields), content_type="application/x-www-form-urlencoded", **headers
-    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            path, urlencode(fields), content_type="application/x-www-form-urlencoded", **headers
+        )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from channels_in.twilio.services import whatsapp_reply, whatsapp_template_reply
 from helpdesk.contacts.models import ContactIdentity
-from helpdesk.tickets.models import DeliveryState, Message, RawInbound, Ticket
+from helpdesk.tickets.models import DeliveryState, Message, RawInbound, RawStatus, Ticket
 from helpdesk.tickets.services import message_reply
 from tests.channels_in.twilio.conftest import ACCOUNT_SID, post_signed, sign, sms_fields
 
@@ -33,7 +33,11 @@ def test_a_signed_sms_lands_in_a_ticket_with_its_raw_payload(client, sms_inbox, 
     assert message.identity.kind == "phone"
     assert message.identity.address == "+33612345678"
     assert message.ticket.inbox == sms_inbox
-    assert bytes(RawInbound.objects.get().payload).startswith(b"ToCountry=FR")
+    raw = RawInbound.objects.get()
+    assert bytes(raw.payload).startswith(b"ToCountry=FR")
+    assert raw.status == RawStatus.ACCEPTED
+    assert raw.external_id == fields["MessageSid"]
+    assert message.raw == raw
 
 
 @pytest.mark.parametrize(
@@ -72,6 +76,7 @@ def test_a_repeated_message_sid_is_stored_once_and_answered_200_twice(
     assert post_signed(client, hook(sms_inbox), fields).status_code == 200
     assert Message.objects.count() == 1
     assert Ticket.objects.count() == 1
+    assert RawInbound.objects.get().status == RawStatus.ACCEPTED
 
 
 def test_malformed_payload_is_refused_with_a_reason(client, sms_inbox, fake_twilio):
@@ -117,19 +122,29 @@ def test_a_redelivered_mms_is_answered_200_without_fetching_its_media_again(
     assert Message.objects.get().attachments.count() == 1
 
 
-def test_media_from_elsewhere_is_refused(client, sms_inbox, fake_twilio):
+def test_media_from_elsewhere_is_refused_when_received_and_the_payload_kept(
+    client, sms_inbox, fake_twilio
+):
     fields = sms_fields(NumMedia="1", MediaUrl0="http://169.254.169.254/latest/meta-data")
     response = post_signed(client, hook(sms_inbox), fields)
-    assert response.status_code == 400
+    # Media are fetched by the worker, after Twilio has its answer.
+    assert response.status_code == 200
     assert not Message.objects.exists()
+    raw = RawInbound.objects.get()
+    assert raw.status == RawStatus.REJECTED
+    assert raw.error == "MediaUrl0 is not a Twilio media address."
+    assert raw.external_id == fields["MessageSid"]
 
 
-def test_oversized_media_is_refused(client, sms_inbox, fake_twilio, settings):
+def test_oversized_media_is_refused_when_received(client, sms_inbox, fake_twilio, settings):
     settings.TWILIO_MEDIA_MAX_BYTES = 10
     fields = sms_fields(NumMedia="1", MediaContentType0="image/png")
     fields["MediaUrl0"] = fake_twilio.add_media("image/png", PNG, fields["MessageSid"])
-    assert post_signed(client, hook(sms_inbox), fields).status_code == 413
+    assert post_signed(client, hook(sms_inbox), fields).status_code == 200
     assert not Message.objects.exists()
+    raw = RawInbound.objects.get()
+    assert raw.status == RawStatus.REJECTED
+    assert raw.error == "Media 0 is larger than 10 bytes."
 
 
 def test_reply_goes_out_through_the_sdk_and_status_callbacks_move_its_state(

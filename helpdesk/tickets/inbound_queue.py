@@ -1,0 +1,246 @@
+"""Inbound payloads accepted at once and received by a worker soon after.
+
+A webhook checks its signature, stores the request as it arrived (a ``PENDING`` RawInbound)
+and answers: the provider never waits for threading, SLA clocks or automations. After commit a
+drain task is queued for the inbox unless one is already waiting (a cache key per inbox, so a
+burst of requests queues one task, not one per request). The task removes that key before it
+drains, so whatever arrives while it works queues the next run. A beat sweep drains any row
+still pending after a minute, in case a task was lost on the way to the broker.
+
+The drain takes an inbox's pending rows in arrival order, a batch at a time (locked with
+``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row), parses each with the
+inbox's channel adapter and receives the batch with ``messages_receive``. A row leaves
+``PENDING`` only in the transaction that stores its messages or records why it was refused.
+Any channel whose adapter can ``parse`` the stored bytes can use this path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError, transaction
+from django.utils import timezone
+
+from channels_in.base import AfterReceive, ChannelAdapter, InboundMessage, RejectedInput
+from channels_in.registry import get_adapter
+from helpdesk.tickets.models import Inbox, Message, RawInbound, RawStatus
+from helpdesk.tickets.services import ReceiveResult, message_receive, messages_receive
+
+logger = logging.getLogger(__name__)
+
+DRAIN_BATCH = 200
+# How long a queued drain task holds off the next one for its inbox. Only matters when a
+# task is lost; the sweep receives what it left behind.
+WAKE_TIMEOUT = 60
+SWEEP_AGE = timedelta(minutes=1)
+
+
+def wake_key(inbox_id: int) -> str:
+    return f"inbound-drain:{inbox_id}"
+
+
+@dataclass
+class DrainReport:
+    accepted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+
+    @property
+    def rows(self) -> int:
+        return self.accepted + self.duplicate + self.rejected
+
+
+def raw_inbound_accept(
+    *,
+    inbox: Inbox,
+    payload: bytes,
+    external_id: str,
+    source: str = "",
+    content_type: str = "",
+    headers: dict[str, Any] | None = None,
+) -> None:
+    """Store a verified payload to be received, once per (inbox, external_id).
+
+    A redelivery of an id already stored is ignored without an error. After commit, a drain
+    of the inbox is queued unless one is already waiting.
+    """
+    RawInbound.objects.bulk_create(
+        [
+            RawInbound(
+                inbox=inbox,
+                source=source[:255],
+                content_type=content_type[:255],
+                headers=headers or {},
+                payload=payload,
+                external_id=external_id[:255],
+                status=RawStatus.PENDING,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    inbox_id = inbox.pk
+    transaction.on_commit(lambda: raw_inbound_wake(inbox_id=inbox_id))
+
+
+def raw_inbound_wake(*, inbox_id: int) -> None:
+    """Queue a drain of the inbox unless one is already queued.
+
+    Never raises: the payload is committed, and the sweep receives it if no task runs.
+    """
+    from helpdesk.tickets.tasks import raw_inbound_drain_task
+
+    key = wake_key(inbox_id)
+    try:
+        if not cache.add(key, 1, timeout=WAKE_TIMEOUT):
+            return
+    except Exception:
+        logger.exception("Could not check the drain of inbox %s; the sweep will run it", inbox_id)
+        return
+    try:
+        raw_inbound_drain_task.delay(inbox_id)
+    except Exception:
+        logger.exception("Could not queue the drain of inbox %s; the sweep will run it", inbox_id)
+        try:
+            cache.delete(key)
+        except Exception:
+            logger.exception("Could not clear the drain key of inbox %s", inbox_id)
+
+
+def raw_inbound_drain(*, inbox_id: int, batch_size: int = DRAIN_BATCH) -> DrainReport:
+    """Receive every pending payload of an inbox, oldest first; what arrives meanwhile too."""
+    # First: from here on, an arrival queues another run rather than relying on this one.
+    try:
+        cache.delete(wake_key(inbox_id))
+    except Exception:
+        logger.exception("Could not clear the drain key of inbox %s", inbox_id)
+    report = DrainReport()
+    inbox = Inbox.objects.filter(pk=inbox_id).first()
+    if inbox is None:
+        return report
+    adapter = get_adapter(inbox.kind)
+    while True:
+        taken = _drain_batch(inbox=inbox, adapter=adapter, batch_size=batch_size, report=report)
+        if taken < batch_size:
+            return report
+
+
+def raw_inbound_sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Drain inboxes with a payload pending for more than a minute (a lost task)."""
+    cutoff = (now or timezone.now()) - SWEEP_AGE
+    stale = RawInbound.objects.filter(status=RawStatus.PENDING, received_at__lt=cutoff)
+    orphans = stale.filter(inbox__isnull=True).update(
+        status=RawStatus.REJECTED, error="The inbox was deleted before this was received."
+    )
+    inbox_ids = sorted(set(stale.exclude(inbox__isnull=True).values_list("inbox_id", flat=True)))
+    received = 0
+    for inbox_id in inbox_ids:
+        received += raw_inbound_drain(inbox_id=inbox_id).rows
+    return {"inboxes": len(inbox_ids), "received": received, "orphans": orphans}
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, RejectedInput):
+        return exc.reason
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _drain_batch(
+    *, inbox: Inbox, adapter: ChannelAdapter, batch_size: int, report: DrainReport
+) -> int:
+    with transaction.atomic():
+        rows = list(
+            RawInbound.objects.select_for_update(skip_locked=True)
+            .filter(inbox_id=inbox.pk, status=RawStatus.PENDING)
+            .order_by("id")[:batch_size]
+        )
+        parsed: list[tuple[RawInbound, list[InboundMessage]]] = []
+        for row in rows:
+            try:
+                inbounds = adapter.parse(bytes(row.payload), inbox_id=inbox.pk, config=inbox.config)
+            except (OperationalError, InterfaceError):
+                raise
+            except Exception as exc:
+                _reject(row, exc)
+                continue
+            # The row is already the raw record of these messages: not stored a second time.
+            parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
+
+        stored: list[Message] = []
+        try:
+            with transaction.atomic():
+                results = messages_receive(
+                    inbounds=[inbound for _, inbounds in parsed for inbound in inbounds]
+                )
+                position = 0
+                for row, inbounds in parsed:
+                    row_results = results[position : position + len(inbounds)]
+                    position += len(inbounds)
+                    _after_receive(adapter, inbounds, row_results)
+                    stored += _record(row, row_results)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception(
+                "Receiving %s payloads of inbox %s at once failed; one at a time now",
+                len(parsed),
+                inbox.pk,
+            )
+            stored = []
+            for row, inbounds in parsed:
+                stored += _receive_one(adapter, row, inbounds)
+
+        for row in rows:
+            report.accepted += row.status == RawStatus.ACCEPTED
+            report.duplicate += row.status == RawStatus.DUPLICATE
+            report.rejected += row.status == RawStatus.REJECTED
+        RawInbound.objects.bulk_update(rows, ["status", "error"])
+        if stored:
+            Message.objects.bulk_update(stored, ["raw"])
+    return len(rows)
+
+
+def _receive_one(
+    adapter: ChannelAdapter, row: RawInbound, inbounds: list[InboundMessage]
+) -> list[Message]:
+    try:
+        with transaction.atomic():
+            results = [message_receive(inbound=inbound) for inbound in inbounds]
+            _after_receive(adapter, inbounds, results)
+            return _record(row, results)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:
+        logger.exception("Payload %s of inbox %s could not be received", row.pk, row.inbox_id)
+        _reject(row, exc)
+        return []
+
+
+def _after_receive(
+    adapter: ChannelAdapter, inbounds: list[InboundMessage], results: list[ReceiveResult]
+) -> None:
+    """The channel's own effects of a new message (STOP/START), in the same transaction."""
+    if not isinstance(adapter, AfterReceive):
+        return
+    for inbound, result in zip(inbounds, results, strict=True):
+        if result.outcome != "duplicate":
+            adapter.after_receive(inbound, result)
+
+
+def _record(row: RawInbound, results: list[ReceiveResult]) -> list[Message]:
+    """Mark the row received; its new messages, to be linked to it."""
+    new = [result.message for result in results if result.outcome != "duplicate"]
+    row.status = RawStatus.DUPLICATE if results and not new else RawStatus.ACCEPTED
+    row.error = ""
+    for message in new:
+        message.raw = row
+    return new
+
+
+def _reject(row: RawInbound, exc: Exception) -> None:
+    row.status = RawStatus.REJECTED
+    row.error = _error_text(exc)
