@@ -74,8 +74,19 @@ def rule_apply(*, rule: Rule, ticket: Ticket) -> None:
             )
 
 
-def automations_run(*, ticket: Ticket, trigger: str, now: datetime | None = None) -> list[int]:
+def rules_active(trigger: str) -> list[Rule]:
+    return list(Rule.objects.filter(active=True, trigger=trigger).order_by("position", "id"))
+
+
+def automations_run(
+    *,
+    ticket: Ticket,
+    trigger: str,
+    now: datetime | None = None,
+    rules: list[Rule] | None = None,
+) -> list[int]:
     """Run the active rules of ``trigger`` on the ticket; returns the ids of rules that acted.
+    ``rules``: the result of ``rules_active`` when the caller reads them once for many tickets.
 
     Called from services inside their transaction. A call made while rules are already
     running (an action changing the ticket) does nothing: that is what keeps rules from
@@ -84,7 +95,8 @@ def automations_run(*, ticket: Ticket, trigger: str, now: datetime | None = None
     if _running.get():
         return []
     now = now or timezone.now()
-    rules = list(Rule.objects.filter(active=True, trigger=trigger).order_by("position", "id"))
+    if rules is None:
+        rules = rules_active(trigger)
     acted = []
     for rule in rules:
         try:

@@ -37,6 +37,28 @@ def identity_resolve(
                 last_seen_at=seen_at,
             )
         return identity
+    identity_fields, contact_fields = identity_sighting_note(
+        identity, name=name, verified=verified, seen_at=seen_at
+    )
+    if identity_fields:
+        identity.save(update_fields=identity_fields)
+    if contact_fields:
+        identity.contact.save(update_fields=[*contact_fields, "updated_at"])
+    return identity
+
+
+def identity_sighting_note(
+    identity: ContactIdentity,
+    *,
+    name: str = "",
+    verified: bool = False,
+    seen_at: datetime | None = None,
+) -> tuple[list[str], list[str]]:
+    """Apply one more sighting of a known identity to it and its contact, in memory.
+
+    Returns the identity's and the contact's changed fields, for the caller to save now or
+    with a batch. A verified sighting upgrades; nothing ever downgrades.
+    """
     changed = []
     if verified and not identity.verified:
         identity.verified = True
@@ -47,9 +69,8 @@ def identity_resolve(
     if seen_at:
         identity.last_seen_at = seen_at
         changed.append("last_seen_at")
-    if changed:
-        identity.save(update_fields=changed)
+    contact_changed = []
     if name and not identity.contact.name:
         identity.contact.name = name[:200]
-        identity.contact.save(update_fields=["name", "updated_at"])
-    return identity
+        contact_changed.append("name")
+    return changed, contact_changed

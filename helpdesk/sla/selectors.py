@@ -28,16 +28,29 @@ def calendar_spec(calendar: BusinessCalendar | None) -> Calendar:
     )
 
 
-def sla_policy_for(*, ticket: Ticket) -> SlaPolicy | None:
-    return (
+def sla_policies_active() -> list[SlaPolicy]:
+    """The active policies in the order they are tried, with their calendars."""
+    return list(
         SlaPolicy.objects.filter(active=True)
-        .filter(Q(priority__isnull=True) | Q(priority=ticket.priority))
-        .filter(Q(channel="") | Q(channel=ticket.inbox.kind))
         .select_related("calendar")
         .prefetch_related("calendar__periods", "calendar__holidays")
         .order_by("position", "id")
-        .first()
     )
+
+
+def sla_policy_for(*, ticket: Ticket, policies: list[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The first active policy for the ticket's priority and channel. ``policies``: the
+    result of ``sla_policies_active`` when the caller reads them once for many tickets."""
+    if policies is None:
+        policies = sla_policies_active()
+    kind = ticket.inbox.kind if ticket.inbox_id else ""
+    for policy in policies:
+        if policy.priority is not None and policy.priority != ticket.priority:
+            continue
+        if policy.channel and policy.channel != kind:
+            continue
+        return policy
+    return None
 
 
 def at_risk_window() -> timedelta:

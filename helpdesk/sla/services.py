@@ -7,6 +7,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from helpdesk.sla.businesstime import Calendar, business_add, business_seconds
+from helpdesk.sla.models import SlaPolicy
 from helpdesk.sla.selectors import calendar_spec, sla_policy_for
 from helpdesk.tickets.models import Ticket
 
@@ -16,10 +17,12 @@ def _calendar_for(ticket: Ticket) -> tuple[Calendar, object | None]:
     return calendar_spec(policy.calendar if policy else None), policy
 
 
-def sla_apply(*, ticket: Ticket, start: datetime | None = None) -> list[str]:
+def sla_apply(
+    *, ticket: Ticket, start: datetime | None = None, policies: list[SlaPolicy] | None = None
+) -> list[str]:
     """Set the ticket's due times from the first matching policy, counted from ``start``
     (the ticket's creation by default). Changes the instance; returns the changed fields."""
-    policy = sla_policy_for(ticket=ticket)
+    policy = sla_policy_for(ticket=ticket, policies=policies)
     if policy is None:
         return []
     calendar = calendar_spec(policy.calendar)

@@ -5,7 +5,10 @@ Events are plain JSON-able dicts (they cross Redis), never model instances.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,23 +26,53 @@ def ticket_group(ticket_id: int) -> str:
     return f"ticket-{ticket_id}"
 
 
+_batch: contextvars.ContextVar[list[tuple[list[str], dict]] | None] = contextvars.ContextVar(
+    "events_batch", default=None
+)
+
+
 def publish(groups: list[str], event: dict[str, Any]) -> None:
     """Send ``event`` to ``groups`` once the current transaction commits."""
+    pending = _batch.get()
+    if pending is not None:
+        pending.append((groups, event))
+        return
+    transaction.on_commit(lambda: _send([(groups, event)]))
 
-    def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        payload = {"type": "helpdesk.event", "event": event}
-        for group in groups:
-            try:
-                async_to_sync(layer.group_send)(group, payload)
-            except Exception:
-                # A live update is a convenience: the data is committed and the next page
-                # load shows it. Never fail the write because the layer is unreachable.
-                logger.exception("Could not publish %s to %s", event.get("type"), group)
 
-    transaction.on_commit(send)
+@contextmanager
+def batched() -> Iterator[None]:
+    """Events published inside go out together after commit, in one trip to the layer."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[tuple[list[str], dict]] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if pending:
+        transaction.on_commit(lambda: _send(pending))
+
+
+def _send(items: list[tuple[list[str], dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        for groups, event in items:
+            payload = {"type": "helpdesk.event", "event": event}
+            for group in groups:
+                try:
+                    await layer.group_send(group, payload)
+                except Exception:
+                    # A live update is a convenience: the data is committed and the next page
+                    # load shows it. Never fail the write because the layer is unreachable.
+                    logger.exception("Could not publish %s to %s", event.get("type"), group)
+
+    async_to_sync(send_all)()
 
 
 def message_event(message, *, created_ticket: bool = False) -> None:

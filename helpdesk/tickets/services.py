@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 from django.conf import settings
@@ -25,8 +27,8 @@ from channels_in.base import (
     Recipient,
 )
 from channels_in.registry import get_adapter
-from helpdesk.contacts.models import Contact, ContactIdentity
-from helpdesk.contacts.services import identity_resolve
+from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
+from helpdesk.contacts.services import identity_resolve, identity_sighting_note
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
@@ -66,118 +68,272 @@ def message_receive(*, inbound: InboundMessage) -> ReceiveResult:
     message. The same second pass settles two first messages from a new address racing to
     create its identity.
     """
-    try:
-        with transaction.atomic():
-            return _receive(inbound)
-    except IntegrityError:
-        with transaction.atomic():
-            return _receive(inbound)
+    return messages_receive(inbounds=[inbound])[0]
 
 
 def messages_receive(*, inbounds: list[InboundMessage]) -> list[ReceiveResult]:
     """Store a batch of inbound messages in one transaction; results in the same order.
 
-    Same outcome for each message as ``message_receive`` one after the other. If it raises,
-    nothing of the batch is stored: callers then receive the batch one message at a time to
-    isolate the one that fails.
+    Each message gets the outcome ``message_receive`` would give it one after the other
+    (a later message of the batch threads into a ticket an earlier one opened), but what the
+    batch shares is read once: the inbox, which messages are already stored, the senders'
+    identities, the contacts' recent tickets, SLA policies, automation rules; and its live
+    events go out together. If it raises, nothing of the batch is stored: callers then
+    receive the batch one message at a time to isolate the one that fails.
     """
-    with transaction.atomic():
-        return [_receive(inbound) for inbound in inbounds]
+    try:
+        with transaction.atomic():
+            return _receive_batch(inbounds)
+    except IntegrityError:
+        with transaction.atomic():
+            return _receive_batch(inbounds)
 
 
-def _receive(inbound: InboundMessage) -> ReceiveResult:
-    inbox = Inbox.objects.get(pk=inbound.inbox_id)
-    if inbound.external_id:
-        existing = (
-            Message.objects.select_related("ticket")
-            .filter(inbox=inbox, external_id=inbound.external_id)
-            .first()
+def _receive_batch(inbounds: list[InboundMessage]) -> list[ReceiveResult]:
+    batches: dict[int, _ReceiveBatch] = {}
+    with events.batched():
+        results = []
+        for inbound in inbounds:
+            batch = batches.get(inbound.inbox_id)
+            if batch is None:
+                same_inbox = [i for i in inbounds if i.inbox_id == inbound.inbox_id]
+                batch = batches[inbound.inbox_id] = _ReceiveBatch(same_inbox)
+            results.append(batch.receive(inbound))
+        for batch in batches.values():
+            batch.save()
+    return results
+
+
+class _ReceiveBatch:
+    """The reads a batch of one inbox's messages shares, and the writes it can put off."""
+
+    def __init__(self, inbounds: list[InboundMessage]) -> None:
+        self.inbox = Inbox.objects.select_related("team").get(pk=inbounds[0].inbox_id)
+        external_ids = {i.external_id for i in inbounds if i.external_id}
+        self.stored: dict[str, Message] = {}
+        if external_ids:
+            for message in Message.objects.select_related("ticket").filter(
+                inbox=self.inbox, external_id__in=external_ids
+            ):
+                self.stored[message.external_id or ""] = message
+        # The raw payloads of the messages that are not duplicates, in one statement.
+        fresh, seen = [], set(self.stored)
+        for inbound in inbounds:
+            if inbound.external_id:
+                if inbound.external_id in seen:
+                    continue
+                seen.add(inbound.external_id)
+            if inbound.raw:
+                fresh.append(
+                    RawInbound(
+                        inbox=self.inbox,
+                        source=inbound.source[:255],
+                        content_type=inbound.raw_content_type[:255],
+                        payload=inbound.raw,
+                        status=RawStatus.ACCEPTED,
+                    )
+                )
+        self.raws = deque(RawInbound.objects.bulk_create(fresh))
+        by_kind: dict[str, set[str]] = {}
+        for inbound in inbounds:
+            by_kind.setdefault(inbound.sender.kind, set()).add(
+                normalize_address(inbound.sender.kind, inbound.sender.address)
+            )
+        self.identities: dict[tuple[str, str], ContactIdentity] = {}
+        for kind, addresses in by_kind.items():
+            for identity in ContactIdentity.objects.select_related("contact").filter(
+                kind=kind, address__in=addresses
+            ):
+                self.identities[(kind, identity.address)] = identity
+        self.known_contacts = {identity.contact_id for identity in self.identities.values()}
+        self.with_orders = set(
+            Order.objects.filter(contact_id__in=self.known_contacts)
+            .values_list("contact_id", flat=True)
+            .distinct()
         )
-        if existing is not None:
-            return ReceiveResult("duplicate", existing.ticket, existing)
+        self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
+        # One instance per ticket for the whole batch, saved once at its end.
+        self.tickets: dict[int, Ticket] = {}
+        self.unsaved: dict[int, set[str]] = {}
+        self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
+        self._rules: dict[str, list] = {}
 
-    now = timezone.now()
-    raw = None
-    if inbound.raw:
-        raw = RawInbound.objects.create(
+    @cached_property
+    def latest(self) -> dict[int, Ticket]:
+        """Each known contact's latest ticket here that the reopen window may still join."""
+        latest: dict[int, Ticket] = {}
+        for ticket in (
+            Ticket.objects.filter(
+                contact_id__in=self.known_contacts, inbox=self.inbox, merged_into__isnull=True
+            )
+            .exclude(status=TicketStatus.CLOSED)
+            .filter(last_message_at__gte=timezone.now() - self.inbox.reopen_window)
+            .order_by("-last_message_at", "-id")
+        ):
+            latest.setdefault(ticket.contact_id, ticket)
+        return latest
+
+    @cached_property
+    def sla_policies(self) -> list:
+        from helpdesk.sla.selectors import sla_policies_active
+
+        return sla_policies_active()
+
+    def rules(self, trigger: str) -> list:
+        from helpdesk.automations.services import rules_active
+
+        if trigger not in self._rules:
+            self._rules[trigger] = rules_active(trigger)
+        return self._rules[trigger]
+
+    def recent(
+        self, *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+    ) -> Ticket | None:
+        """``by_reopen_window``, answered from what the batch read and did so far."""
+        ticket = self.touched.get(contact.pk) or self.latest.get(contact.pk)
+        if ticket is not None:
+            ticket = self.tickets.get(ticket.pk, ticket)
+        if (
+            ticket is None
+            or ticket.status == TicketStatus.CLOSED
+            or ticket.merged_into_id is not None
+            or ticket.last_message_at is None
+            or ticket.last_message_at < now - inbox.reopen_window
+        ):
+            return None
+        return ticket
+
+    def identity_for(self, inbound: InboundMessage, now: datetime) -> ContactIdentity:
+        sender = inbound.sender
+        key = (sender.kind, normalize_address(sender.kind, sender.address))
+        identity = self.identities.get(key)
+        if identity is None:
+            identity = self.identities[key] = identity_resolve(
+                kind=sender.kind,
+                address=sender.address,
+                name=sender.name,
+                verified=sender.verified,
+                seen_at=now,
+            )
+            return identity
+        fields, contact_fields = identity_sighting_note(
+            identity, name=sender.name, verified=sender.verified, seen_at=now
+        )
+        _identity, old_fields, old_contact_fields = self.sighted.get(
+            identity.pk, (identity, set(), set())
+        )
+        self.sighted[identity.pk] = (
+            identity,
+            old_fields | set(fields),
+            old_contact_fields | set(contact_fields),
+        )
+        return identity
+
+    def save(self) -> None:
+        """What the batch put off: each ticket, identity and contact it changed, saved once;
+        identities that were only seen again, in one statement. (Django's bulk_update
+        would cost more than these saves: its CASE expressions take longer to build than
+        the statements take to run.)"""
+        for pk, fields in self.unsaved.items():
+            self.tickets[pk].save(update_fields=sorted(fields))
+        only_seen = []  # most identities: just seen again, at the batch's time
+        now = timezone.now()
+        for identity, fields, contact_fields in self.sighted.values():
+            if fields == {"last_seen_at"}:
+                identity.last_seen_at = now
+                only_seen.append(identity.pk)
+            elif fields:
+                identity.save(update_fields=sorted(fields))
+            if contact_fields:
+                identity.contact.save(update_fields=[*sorted(contact_fields), "updated_at"])
+        if only_seen:
+            ContactIdentity.objects.filter(pk__in=only_seen).update(last_seen_at=now)
+
+    def receive(self, inbound: InboundMessage) -> ReceiveResult:
+        inbox = self.inbox
+        if inbound.external_id:
+            existing = self.stored.get(inbound.external_id)
+            if existing is not None:
+                return ReceiveResult("duplicate", existing.ticket, existing)
+
+        now = timezone.now()
+        raw = self.raws.popleft() if inbound.raw else None
+        identity = self.identity_for(inbound, now)
+        contact = identity.contact
+        if inbound.language and not contact.language:
+            contact.language = inbound.language
+            contact.save(update_fields=["language", "updated_at"])
+
+        ticket, reason = ticket_for_inbound(
+            inbound=inbound, inbox=inbox, contact=contact, now=now, recent=self.recent
+        )
+        created = ticket is None
+        if ticket is not None:
+            ticket = self.tickets.setdefault(ticket.pk, ticket)
+        else:
+            ticket = Ticket.objects.create(
+                contact=contact,
+                inbox=inbox,
+                team=inbox.team,
+                subject=_subject_for(inbound),
+                language=inbound.language or contact.language,
+                last_message_at=now,
+                last_inbound_at=now,
+            )
+            self.tickets[ticket.pk] = ticket
+        message = Message.objects.create(
+            ticket=ticket,
             inbox=inbox,
-            source=inbound.source[:255],
-            content_type=inbound.raw_content_type[:255],
-            payload=inbound.raw,
-            status=RawStatus.ACCEPTED,
+            direction=Direction.INBOUND,
+            kind=MessageKind.MESSAGE,
+            author_type=AuthorType.CONTACT,
+            identity=identity,
+            subject=inbound.subject[:255],
+            text=inbound.text,
+            html=inbound.html,
+            external_id=inbound.external_id or None,
+            threading_reason=reason,
+            metadata=dict(inbound.metadata),
+            raw=raw,
+            delivery_state=DeliveryState.RECEIVED,
         )
-    identity = identity_resolve(
-        kind=inbound.sender.kind,
-        address=inbound.sender.address,
-        name=inbound.sender.name,
-        verified=inbound.sender.verified,
-        seen_at=now,
-    )
-    contact = identity.contact
-    if inbound.language and not contact.language:
-        contact.language = inbound.language
-        contact.save(update_fields=["language", "updated_at"])
-
-    ticket, reason = ticket_for_inbound(inbound=inbound, inbox=inbox, contact=contact, now=now)
-    created = ticket is None
-    if ticket is None:
-        ticket = Ticket.objects.create(
-            contact=contact,
-            inbox=inbox,
-            team=inbox.team,
-            subject=_subject_for(inbound),
-            language=inbound.language or contact.language,
-            last_message_at=now,
-            last_inbound_at=now,
-        )
-    message = Message.objects.create(
-        ticket=ticket,
-        inbox=inbox,
-        direction=Direction.INBOUND,
-        kind=MessageKind.MESSAGE,
-        author_type=AuthorType.CONTACT,
-        identity=identity,
-        subject=inbound.subject[:255],
-        text=inbound.text,
-        html=inbound.html,
-        external_id=inbound.external_id,
-        threading_reason=reason,
-        metadata=dict(inbound.metadata),
-        raw=raw,
-        delivery_state=DeliveryState.RECEIVED,
-    )
-    for item in inbound.attachments:
-        attachment_store(
-            message=message,
-            filename=item.filename,
-            content_type=item.content_type,
-            content=item.content,
-            content_id=item.content_id,
-            inline=item.inline,
-        )
-    if not created:
-        _ticket_touch_inbound(ticket, now=now)
-    if ticket.order_id is None:
-        ticket_link_order_from_message(ticket=ticket, message=message)
-    if created:
-        _ticket_start_clocks(ticket)
-    _automations_run(ticket, trigger="created" if created else "updated")
-    events.message_event(message, created_ticket=created)
-    return ReceiveResult("created" if created else "threaded", ticket, message)
+        if inbound.external_id:
+            self.stored[inbound.external_id] = message
+        for item in inbound.attachments:
+            attachment_store(
+                message=message,
+                filename=item.filename,
+                content_type=item.content_type,
+                content=item.content,
+                content_id=item.content_id,
+                inline=item.inline,
+            )
+        if not created:
+            self.unsaved.setdefault(ticket.pk, set()).update(_ticket_touch_inbound(ticket, now=now))
+        if ticket.order_id is None and contact.pk in self.with_orders:
+            ticket_link_order_from_message(ticket=ticket, message=message)
+        if created:
+            _ticket_start_clocks(ticket, policies=self.sla_policies)
+        trigger = "created" if created else "updated"
+        _automations_run(ticket, trigger=trigger, rules=self.rules(trigger))
+        if ticket.inbox_id == inbox.pk:
+            self.touched[ticket.contact_id] = ticket
+        events.message_event(message, created_ticket=created)
+        return ReceiveResult("created" if created else "threaded", ticket, message)
 
 
-def _ticket_start_clocks(ticket: Ticket) -> None:
+def _ticket_start_clocks(ticket: Ticket, *, policies: list | None = None) -> None:
     from helpdesk.sla.services import sla_apply
 
-    fields = sla_apply(ticket=ticket)
+    fields = sla_apply(ticket=ticket, policies=policies)
     if fields:
         ticket.save(update_fields=fields)
 
 
-def _automations_run(ticket: Ticket, *, trigger: str) -> None:
+def _automations_run(ticket: Ticket, *, trigger: str, rules: list | None = None) -> None:
     from helpdesk.automations.services import automations_run
 
-    automations_run(ticket=ticket, trigger=trigger)
+    automations_run(ticket=ticket, trigger=trigger, rules=rules)
 
 
 def ticket_open(
@@ -256,7 +412,9 @@ def _subject_for(inbound: InboundMessage) -> str:
     return (first_line[:77] + "...") if len(first_line) > 80 else first_line
 
 
-def _ticket_touch_inbound(ticket: Ticket, *, now: datetime) -> None:
+def _ticket_touch_inbound(ticket: Ticket, *, now: datetime) -> list[str]:
+    """A customer wrote on the ticket: it moves up and reopens. Changes the instance;
+    returns the changed fields for the caller to save."""
     ticket.last_message_at = now
     ticket.last_inbound_at = now
     fields = ["last_message_at", "last_inbound_at", "updated_at"]
@@ -270,7 +428,7 @@ def _ticket_touch_inbound(ticket: Ticket, *, now: datetime) -> None:
         ticket.status = TicketStatus.OPEN
         ticket.status_changed_at = now
         fields += ["status", "status_changed_at"]
-    ticket.save(update_fields=fields)
+    return fields
 
 
 def attachment_store(

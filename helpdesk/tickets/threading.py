@@ -99,10 +99,19 @@ def _kind_rules(kind: str) -> list[tuple[Rule, str]]:
 
 
 def ticket_for_inbound(
-    *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+    *,
+    inbound: InboundMessage,
+    inbox: Inbox,
+    contact: Contact,
+    now: datetime,
+    recent: Rule | None = None,
 ) -> tuple[Ticket | None, str]:
+    """``recent``: what ``by_reopen_window`` would find, answered from memory by a caller
+    receiving a batch (it keeps the contacts' latest tickets as the batch goes)."""
     rules = [RULES[0], *_kind_rules(inbox.kind), *RULES[1:]]
     for rule, reason in rules:
+        if rule is by_reopen_window and recent is not None:
+            rule = recent
         ticket = rule(inbound=inbound, inbox=inbox, contact=contact, now=now)
         if ticket is not None:
             return ticket, reason
