@@ -31,7 +31,11 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.tickets.services import message_delivery_update, message_receive, message_reply
+from helpdesk.tickets.services import (
+    message_delivery_update,
+    message_reply,
+    messages_receive,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,50 +73,99 @@ def email_reject_record(*, inbox: Inbox | None, raw: bytes, source: str, reason:
     )
 
 
+@dataclass(frozen=True)
+class ParsedMail:
+    """One raw message after parsing: what ``email_ingest_parsed`` stores."""
+
+    source: str
+    raw: bytes
+    inbound: InboundMessage | None
+    rejection: str = ""
+
+
+def email_parse(*, raw: bytes, inbox_id: int, source: str = "") -> ParsedMail:
+    """Parse without touching the database, so a bulk import can parse in other processes."""
+    try:
+        return ParsedMail(source, raw, parse_email(raw, inbox_id=inbox_id, source=source))
+    except RejectedInput as exc:
+        return ParsedMail(source, raw, None, str(exc.reason))
+
+
 def email_ingest(*, raw: bytes, inbox: Inbox, source: str = "") -> IngestResult:
     """Store one raw message: parsed, deduplicated, threaded; maybe acknowledged.
 
     Outcomes: created (a new ticket), threaded (joined one), duplicate (already stored),
     ignored (our own mail coming back: kept raw, not a message), rejected (not mail).
     """
-    try:
-        inbound = parse_email(raw, inbox_id=inbox.pk, source=source)
-    except RejectedInput as exc:
-        email_reject_record(inbox=inbox, raw=raw, source=source, reason=exc.reason)
-        return IngestResult("rejected", reason=exc.reason)
+    parsed = email_parse(raw=raw, inbox_id=inbox.pk, source=source)
+    return email_ingest_parsed(inbox=inbox, mails=[parsed])[0]
+
+
+def email_ingest_parsed(*, inbox: Inbox, mails: list[ParsedMail]) -> list[IngestResult]:
+    """Store parsed messages in their order, each with the outcome ``email_ingest`` gives it.
+
+    Ordinary mail goes through ``messages_receive`` together; a rejected message, our own
+    mail coming back or a delivery report is handled on its own, in its place.
+    """
+    results: list[IngestResult] = []
+    ordinary: list[InboundMessage] = []
+
+    def receive_ordinary() -> None:
+        received = messages_receive(inbounds=ordinary) if ordinary else []
+        for inbound, result in zip(ordinary, received, strict=True):
+            acknowledged = result.outcome == "created" and email_acknowledge(
+                ticket=result.ticket, inbound=inbound, inbox=inbox, message=result.message
+            )
+            results.append(
+                IngestResult(
+                    result.outcome,
+                    ticket_id=result.ticket.pk,
+                    message_id=result.message.pk,
+                    reason=str(inbound.metadata.get("automatic", "")),
+                    acknowledged=acknowledged,
+                )
+            )
+        ordinary.clear()
 
     own_suffix = "@" + settings.HELPDESK_EMAIL_DOMAIN.lower() + ">"
-    if inbound.external_id and inbound.external_id.lower().endswith(own_suffix):
-        if not email_known_ids(inbox=inbox, external_ids=[inbound.external_id]):
-            RawInbound.objects.create(
-                inbox=inbox,
-                source=source[:255],
-                content_type="message/rfc822",
-                payload=raw,
-                status=RawStatus.REJECTED,
-                error="Our own message came back (Message-ID in our domain).",
+    for mail in mails:
+        inbound = mail.inbound
+        if inbound is None:
+            receive_ordinary()
+            email_reject_record(
+                inbox=inbox, raw=mail.raw, source=mail.source, reason=mail.rejection
             )
-        return IngestResult("ignored", reason=_("Our own message came back."))
+            results.append(IngestResult("rejected", reason=mail.rejection))
+        elif inbound.external_id and inbound.external_id.lower().endswith(own_suffix):
+            receive_ordinary()
+            results.append(_own_mail_returned(inbound=inbound, inbox=inbox))
+        elif inbound.metadata.get("bounce"):
+            receive_ordinary()
+            bounced = _bounce_receive(
+                inbound=inbound, inbox=inbox, bounce=inbound.metadata["bounce"]
+            )
+            if bounced is None:  # not a report on our mail: received as any mail
+                ordinary.append(inbound)
+            else:
+                results.append(bounced)
+        else:
+            ordinary.append(inbound)
+    receive_ordinary()
+    return results
 
-    bounce = inbound.metadata.get("bounce")
-    if bounce:
-        result = _bounce_receive(inbound=inbound, inbox=inbox, bounce=bounce)
-        if result is not None:
-            return result
 
-    received = message_receive(inbound=inbound)
-    acknowledged = False
-    if received.outcome == "created":
-        acknowledged = email_acknowledge(
-            ticket=received.ticket, inbound=inbound, inbox=inbox, message=received.message
+def _own_mail_returned(*, inbound: InboundMessage, inbox: Inbox) -> IngestResult:
+    """Our own Message-ID coming back (a loop, a bounce copy): kept raw, never a message."""
+    if not email_known_ids(inbox=inbox, external_ids=[inbound.external_id or ""]):
+        RawInbound.objects.create(
+            inbox=inbox,
+            source=inbound.source[:255],
+            content_type="message/rfc822",
+            payload=inbound.raw,
+            status=RawStatus.REJECTED,
+            error="Our own message came back (Message-ID in our domain).",
         )
-    return IngestResult(
-        received.outcome,
-        ticket_id=received.ticket.pk,
-        message_id=received.message.pk,
-        reason=str(inbound.metadata.get("automatic", "")),
-        acknowledged=acknowledged,
-    )
+    return IngestResult("ignored", reason=_("Our own message came back."))
 
 
 def _bounce_receive(*, inbound: InboundMessage, inbox: Inbox, bounce: dict) -> IngestResult | None:

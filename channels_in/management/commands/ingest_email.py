@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
+import os
 import sys
+from functools import partial
+from itertools import islice
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from channels_in.email.services import email_ingest
+from channels_in.email.services import (
+    IngestResult,
+    ParsedMail,
+    email_ingest_parsed,
+    email_parse,
+)
 from helpdesk.tickets.models import Inbox, InboxKind
 
 logger = logging.getLogger(__name__)
@@ -32,8 +41,32 @@ def email_inbox_get(name: str | None) -> Inbox:
     return found[0]
 
 
+PARALLEL_MINIMUM = 100  # fewer files than twice this: parsing in-process is quicker
+
+
+def _read_and_parse(item: tuple[str, Path | None], *, inbox_id: int) -> ParsedMail:
+    source, path = item
+    try:
+        raw = sys.stdin.buffer.read() if path is None else path.read_bytes()
+    except OSError as exc:
+        return ParsedMail(source, b"", None, str(exc.strerror or exc))
+    return email_parse(raw=raw, inbox_id=inbox_id, source=source)
+
+
+def _line(source: str, outcome: str, result: IngestResult | None = None, reason: str = "") -> dict:
+    return {
+        "source": source,
+        "outcome": outcome,
+        "ticket": result.ticket_id if result else None,
+        "reason": result.reason if result else reason,
+    }
+
+
 class Command(BaseCommand):
     help = "Ingest raw email messages (RFC 5322 files, directories of them, or - for stdin)."
+    # An MTA pipe runs this once per message: the system checks (which load every URL and
+    # view) would cost more than the message. `manage.py check` and every server run them.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser):
         parser.add_argument("sources", nargs="+", metavar="FILE", help="files, directories, -")
@@ -41,6 +74,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="one JSON line per message")
         parser.add_argument(
             "--batch-size", type=int, default=100, help="messages per transaction (default 100)"
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=max(1, (os.cpu_count() or 1) - 1),
+            help="processes parsing ahead of the one storing (default: cores - 1; 0: none)",
         )
 
     def _files(self, sources: list[str]):
@@ -55,36 +94,53 @@ class Command(BaseCommand):
             else:
                 yield source, path
 
-    def _ingest_one(self, inbox: Inbox, source: str, path: Path | None) -> dict:
-        try:
-            raw = sys.stdin.buffer.read() if path is None else path.read_bytes()
-        except OSError as exc:
-            return {"source": source, "outcome": "rejected", "ticket": None,
-                    "reason": str(exc.strerror or exc)}  # fmt: skip
+    def _read_all(self, files: list[tuple[str, Path | None]], inbox_id: int, jobs: int):
+        """Parsed messages in input order; parsed in ``jobs`` other processes for many files,
+        so that parsing the next batch overlaps storing this one."""
+        read = partial(_read_and_parse, inbox_id=inbox_id)
+        if jobs < 1 or len(files) < 2 * PARALLEL_MINIMUM:
+            yield from map(read, files)
+            return
+        # The forked parsers never touch the database connections they inherit (and leave
+        # through os._exit, which closes nothing of the parent's).
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            yield from pool.imap(read, files, chunksize=16)
+
+    def _store(self, inbox: Inbox, mails: list[ParsedMail]) -> list[dict]:
+        """One transaction for the batch; if it fails, each message in a savepoint of its
+        own, so that one failure rolls back only that message."""
         try:
             with transaction.atomic():
-                result = email_ingest(raw=raw, inbox=inbox, source=source)
-        except Exception as exc:  # one broken message must not stop a bulk import
-            logger.exception("Could not ingest %s", source)
-            return {"source": source, "outcome": "rejected", "ticket": None,
-                    "reason": f"error: {exc}"}  # fmt: skip
-        return {"source": source, "outcome": result.outcome, "ticket": result.ticket_id,
-                "reason": result.reason}  # fmt: skip
+                results = email_ingest_parsed(inbox=inbox, mails=mails)
+        except Exception:
+            logger.info("A batch failed; storing its messages one by one", exc_info=True)
+            lines = []
+            with transaction.atomic():
+                for mail in mails:
+                    try:
+                        with transaction.atomic():
+                            [result] = email_ingest_parsed(inbox=inbox, mails=[mail])
+                    except Exception as exc:  # one broken message must not stop a bulk import
+                        logger.exception("Could not ingest %s", mail.source)
+                        lines.append(_line(mail.source, "rejected", reason=f"error: {exc}"))
+                    else:
+                        lines.append(_line(mail.source, result.outcome, result))
+            return lines
+        return [
+            _line(mail.source, result.outcome, result)
+            for mail, result in zip(mails, results, strict=True)
+        ]
 
     def handle(self, *args, **options):
         inbox = email_inbox_get(options["inbox"])
         counts: dict[str, int] = {}
         batch_size = max(1, options["batch_size"])
         files = list(self._files(options["sources"]))
-        for start in range(0, len(files), batch_size):
-            # A batch commits once (bulk imports are several times faster); each message is
-            # its own savepoint, so one failure rolls back only that message. Lines are
-            # printed after the commit: a printed outcome is a stored one.
-            with transaction.atomic():
-                lines = [
-                    self._ingest_one(inbox, *item) for item in files[start : start + batch_size]
-                ]
-            for line in lines:
+        parsed = self._read_all(files, inbox.pk, options["jobs"])
+        # A batch commits once (bulk imports are several times faster). Lines are printed
+        # after the commit: a printed outcome is a stored one.
+        while batch := list(islice(parsed, batch_size)):
+            for line in self._store(inbox, batch):
                 outcome = line["outcome"]
                 counts[outcome] = counts.get(outcome, 0) + 1
                 if options["json"]:

@@ -252,15 +252,15 @@ def test_a_failing_message_in_a_batch_rolls_back_alone(email_inbox, tmp_path, ca
 
     for n in range(3):
         (tmp_path / f"{n}.eml").write_bytes(build_mail(subject=f"Question {n}"))
-    real = command.email_ingest
+    real = command.email_ingest_parsed
 
-    def failing_on_second(*, raw, inbox, source):
-        result = real(raw=raw, inbox=inbox, source=source)  # writes, then fails
-        if source.endswith("1.eml"):
+    def failing_on_second(*, inbox, mails):
+        results = real(inbox=inbox, mails=mails)  # writes, then fails
+        if any(mail.source.endswith("1.eml") for mail in mails):
             raise RuntimeError("disk full")
-        return result
+        return results
 
-    monkeypatch.setattr(command, "email_ingest", failing_on_second)
+    monkeypatch.setattr(command, "email_ingest_parsed", failing_on_second)
     with pytest.raises(CommandError):
         call_command("ingest_email", str(tmp_path), "--json")
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -270,3 +270,35 @@ def test_a_failing_message_in_a_batch_rolls_back_alone(email_inbox, tmp_path, ca
         "Question 0",
         "Question 2",
     ]
+
+
+def test_parsing_in_other_processes_changes_nothing_but_speed(tmp_path, capsys):
+    from channels_in.management.commands.ingest_email import PARALLEL_MINIMUM
+    from tests.factories import InboxFactory
+
+    count = 2 * PARALLEL_MINIMUM + 7  # enough for the parsers to be started
+    for n in range(count):
+        mail = build_mail(
+            sender=f"customer{n % 13}@example.test",
+            subject=f"Order {n}",
+            message_id=f"<bulk-{n}@mail.example.test>",
+        )
+        (tmp_path / f"{n:04d}.eml").write_bytes(mail)
+    (tmp_path / "0100.eml").write_bytes(b"\x00\x01 not mail")
+    (tmp_path / "0200.eml").write_bytes((tmp_path / "0199.eml").read_bytes())  # a repeat
+
+    runs = {}
+    for jobs in (0, 1):
+        inbox = InboxFactory(kind="email", name=f"bulk-{jobs}")
+        with pytest.raises(CommandError):
+            call_command(
+                "ingest_email", "--json", "--inbox", inbox.name, "--jobs", str(jobs), str(tmp_path)
+            )
+        lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        runs[jobs] = [(line["source"], line["outcome"], line["reason"]) for line in lines]
+        assert Message.objects.filter(inbox=inbox).count() == count - 2
+
+    assert runs[1] == runs[0]
+    outcomes = [outcome for _source, outcome, _reason in runs[0]]
+    assert outcomes.count("rejected") == 1 and outcomes.count("duplicate") == 1
+    assert outcomes.count("created") == 13
