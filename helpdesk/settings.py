@@ -8,6 +8,7 @@ README lists; it refuses to start with DEBUG on or without its own SECRET_KEY.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,7 +45,10 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "daphne",
+    # daphne's app only turns `runserver` into its ASGI server (with WebSockets). It loads
+    # Twisted, a fifth of the start-up of every other command, such as an MTA piping each
+    # mail to `ingest_email`; servers run `daphne` itself (see the README).
+    *(["daphne"] if sys.argv[1:2] == ["runserver"] else []),
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
