@@ -166,7 +166,10 @@ def test_a_batch_announces_every_message_after_commit(django_capture_on_commit_c
         results = messages_receive(inbounds=scenario(inbox, "live"))
     assert len(callbacks) == 1  # one trip to the layer for the whole batch
 
-    received = [async_to_sync(layer.receive)(channel)["event"] for _ in range(11)]
+    async def eleven_events():
+        return [(await layer.receive(channel))["event"] for _ in range(11)]
+
+    received = async_to_sync(eleven_events)()
     stored = [r.message.pk for r in results if r.outcome != "duplicate"]
     assert [e["message"] for e in received] == stored
     assert [e["new_ticket"] for e in received] == [
