@@ -25,10 +25,11 @@ from channels_in.base import (
     OutboundAttachment,
     OutboundMessage,
     Recipient,
+    Sender,
 )
 from channels_in.registry import get_adapter
 from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
-from helpdesk.contacts.services import identity_resolve, identity_sighting_note
+from helpdesk.contacts.services import identity_sighting_note
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
@@ -146,6 +147,7 @@ class _ReceiveBatch:
             ):
                 self.identities[(kind, identity.address)] = identity
         self.known_contacts = {identity.contact_id for identity in self.identities.values()}
+        self.new_identities = self._identities_create(inbounds)
         self.with_orders = set(
             Order.objects.filter(contact_id__in=self.known_contacts)
             .values_list("contact_id", flat=True)
@@ -157,6 +159,39 @@ class _ReceiveBatch:
         self.unsaved: dict[int, set[str]] = {}
         self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
         self._rules: dict[str, list] = {}
+
+    def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str]]:
+        """Senders never seen before, each with a new contact, from their first message;
+        two statements for the batch. Returns their keys."""
+        first: dict[tuple[str, str], Sender] = {}
+        for inbound in inbounds:
+            key = (
+                inbound.sender.kind,
+                normalize_address(inbound.sender.kind, inbound.sender.address),
+            )
+            if key not in self.identities:
+                first.setdefault(key, inbound.sender)
+        if not first:
+            return set()
+        now = timezone.now()
+        contacts = Contact.objects.bulk_create(
+            [Contact(name=sender.name[:200]) for sender in first.values()]
+        )
+        created = ContactIdentity.objects.bulk_create(
+            [
+                ContactIdentity(
+                    contact=contact,
+                    kind=kind,
+                    address=address,
+                    display_name=sender.name[:200],
+                    verified=sender.verified,
+                    last_seen_at=now,
+                )
+                for ((kind, address), sender), contact in zip(first.items(), contacts, strict=True)
+            ]
+        )
+        self.identities.update(zip(first, created, strict=True))
+        return set(first)
 
     @cached_property
     def latest(self) -> dict[int, Ticket]:
@@ -206,15 +241,9 @@ class _ReceiveBatch:
     def identity_for(self, inbound: InboundMessage, now: datetime) -> ContactIdentity:
         sender = inbound.sender
         key = (sender.kind, normalize_address(sender.kind, sender.address))
-        identity = self.identities.get(key)
-        if identity is None:
-            identity = self.identities[key] = identity_resolve(
-                kind=sender.kind,
-                address=sender.address,
-                name=sender.name,
-                verified=sender.verified,
-                seen_at=now,
-            )
+        identity = self.identities[key]
+        if key in self.new_identities:  # created from this very message
+            self.new_identities.discard(key)
             return identity
         fields, contact_fields = identity_sighting_note(
             identity, name=sender.name, verified=sender.verified, seen_at=now
