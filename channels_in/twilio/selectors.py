@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
 from django.utils import timezone
 
-from helpdesk.tickets.models import Attachment, Direction, Ticket
+from helpdesk.tickets.models import Attachment, Direction, Inbox, Ticket
 
 WHATSAPP_WINDOW = timedelta(hours=24)
+# How long a process answers webhooks from what it last read of an inbox: disabling an inbox
+# or changing its webhook key takes effect within this many seconds.
+WEBHOOK_INBOX_TTL = 10.0
+_webhook_inboxes: dict[tuple[str, tuple[str, ...]], tuple[float, Inbox]] = {}
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,22 @@ def whatsapp_window(*, ticket: Ticket, now: datetime | None = None) -> WhatsAppW
         return WhatsAppWindow(open=False, closes_at=None, templates=templates)
     closes_at = last + WHATSAPP_WINDOW
     return WhatsAppWindow(open=now < closes_at, closes_at=closes_at, templates=templates)
+
+
+def inbox_for_webhook(*, webhook_key: str, kinds: Iterable[str]) -> Inbox | None:
+    """The enabled inbox of one of ``kinds`` a webhook address names, read at most every
+    ``WEBHOOK_INBOX_TTL`` seconds per process: a query less on every webhook."""
+    key = (webhook_key, tuple(kinds))
+    now = time.monotonic()
+    cached = _webhook_inboxes.get(key)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    inbox = Inbox.objects.filter(webhook_key=webhook_key, kind__in=key[1], enabled=True).first()
+    if inbox is None:
+        _webhook_inboxes.pop(key, None)
+    else:
+        _webhook_inboxes[key] = (now + WEBHOOK_INBOX_TTL, inbox)
+    return inbox
 
 
 def outbound_media_for_token(token: str) -> Attachment | None:

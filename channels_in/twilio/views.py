@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from channels_in.base import RejectedInput
 from channels_in.registry import get_adapter
 from channels_in.twilio.adapter import form_fields, message_sid
-from channels_in.twilio.selectors import outbound_media_for_token
+from channels_in.twilio.selectors import inbox_for_webhook, outbound_media_for_token
 from channels_in.twilio.services import twilio_status_record
 from helpdesk.tickets.inbound_queue import raw_inbound_accept
 from helpdesk.tickets.models import Inbox, InboxKind
@@ -38,7 +38,9 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
 
     Status callbacks sent to this address are applied here and now (one cheap update).
     """
-    inbox = get_object_or_404(Inbox, webhook_key=webhook_key, kind__in=TWILIO_KINDS, enabled=True)
+    inbox = inbox_for_webhook(webhook_key=webhook_key, kinds=TWILIO_KINDS)
+    if inbox is None:
+        raise Http404
     adapter = get_adapter(inbox.kind)
     try:
         adapter.verify(request, config=inbox.config)

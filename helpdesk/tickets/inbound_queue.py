@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.core.cache import cache
-from django.db import InterfaceError, OperationalError, transaction
+from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.utils import timezone
 
 from channels_in.base import AfterReceive, ChannelAdapter, InboundMessage, RejectedInput
@@ -42,6 +42,21 @@ SWEEP_AGE = timedelta(minutes=1)
 
 def wake_key(inbox_id: int) -> str:
     return f"inbound-drain:{inbox_id}"
+
+
+_wake_cache: BaseCache | None = None
+
+
+def _flags() -> BaseCache:
+    """The default cache, one instance per process.
+
+    ``django.core.cache.cache`` is a new instance in every ASGI request (its connections are
+    per context), which for Redis means a new connection on every webhook.
+    """
+    global _wake_cache
+    if _wake_cache is None:
+        _wake_cache = caches.create_connection(DEFAULT_CACHE_ALIAS)
+    return _wake_cache
 
 
 @dataclass
@@ -69,22 +84,38 @@ def raw_inbound_accept(
     A redelivery of an id already stored is ignored without an error. After commit, a drain
     of the inbox is queued unless one is already waiting.
     """
-    RawInbound.objects.bulk_create(
-        [
-            RawInbound(
-                inbox=inbox,
-                source=source[:255],
-                content_type=content_type[:255],
-                headers=headers or {},
-                payload=payload,
-                external_id=external_id[:255],
-                status=RawStatus.PENDING,
-            )
-        ],
-        ignore_conflicts=True,
+    row = RawInbound(
+        inbox=inbox,
+        source=source[:255],
+        content_type=content_type[:255],
+        headers=headers or {},
+        payload=payload,
+        external_id=external_id[:255],
+        status=RawStatus.PENDING,
     )
+    _insert_ignoring_conflicts(row)
     inbox_id = inbox.pk
     transaction.on_commit(lambda: raw_inbound_wake(inbox_id=inbox_id))
+
+
+def _insert_ignoring_conflicts(row: RawInbound) -> None:
+    """One ``INSERT ... ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite alike).
+
+    ``bulk_create(ignore_conflicts=True)`` does the same inside a transaction of its own:
+    two more round trips to the database on every webhook.
+    """
+    connection = connections[router.db_for_write(RawInbound)]
+    fields = [field for field in RawInbound._meta.concrete_fields if not field.primary_key]
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names are spliced in; the values are parameters.
+    sql = "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT DO NOTHING".format(  # noqa: S608
+        quote(RawInbound._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
 
 
 def raw_inbound_wake(*, inbox_id: int) -> None:
@@ -96,7 +127,7 @@ def raw_inbound_wake(*, inbox_id: int) -> None:
 
     key = wake_key(inbox_id)
     try:
-        if not cache.add(key, 1, timeout=WAKE_TIMEOUT):
+        if not _flags().add(key, 1, timeout=WAKE_TIMEOUT):
             return
     except Exception:
         logger.exception("Could not check the drain of inbox %s; the sweep will run it", inbox_id)
@@ -106,7 +137,7 @@ def raw_inbound_wake(*, inbox_id: int) -> None:
     except Exception:
         logger.exception("Could not queue the drain of inbox %s; the sweep will run it", inbox_id)
         try:
-            cache.delete(key)
+            _flags().delete(key)
         except Exception:
             logger.exception("Could not clear the drain key of inbox %s", inbox_id)
 
@@ -115,7 +146,7 @@ def raw_inbound_drain(*, inbox_id: int, batch_size: int = DRAIN_BATCH) -> DrainR
     """Receive every pending payload of an inbox, oldest first; what arrives meanwhile too."""
     # First: from here on, an arrival queues another run rather than relying on this one.
     try:
-        cache.delete(wake_key(inbox_id))
+        _flags().delete(wake_key(inbox_id))
     except Exception:
         logger.exception("Could not clear the drain key of inbox %s", inbox_id)
     report = DrainReport()

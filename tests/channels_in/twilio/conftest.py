@@ -15,6 +15,16 @@ AUTH_TOKEN = "twilio-test-auth-token-0123456789"
 PUBLIC_URL = "https://help.shop.test"
 
 
+@pytest.fixture(autouse=True)
+def _no_inbox_read_kept():
+    """Each test reads its inboxes afresh (a process keeps them for a few seconds)."""
+    from channels_in.twilio import selectors
+
+    selectors._webhook_inboxes.clear()
+    yield
+    selectors._webhook_inboxes.clear()
+
+
 @pytest.fixture
 def twilio_settings(settings):
     settings.TWILIO_ACCOUNT_SID = ACCOUNT_SID

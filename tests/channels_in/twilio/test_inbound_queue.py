@@ -15,8 +15,8 @@ from django.utils import timezone
 import channels_in.twilio.services as twilio_services
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.tickets import inbound_queue
-from helpdesk.tickets.inbound_queue import raw_inbound_drain, raw_inbound_sweep
-from helpdesk.tickets.models import Message, RawInbound, RawStatus
+from helpdesk.tickets.inbound_queue import raw_inbound_drain, raw_inbound_sweep, wake_key
+from helpdesk.tickets.models import Inbox, Message, RawInbound, RawStatus
 from helpdesk.tickets.tasks import raw_inbound_drain_task
 from tests.channels_in.twilio.conftest import post_signed, sign, sms_fields
 from tests.conftest import POSTGRES
@@ -30,10 +30,9 @@ def hook(inbox) -> str:
 
 
 @pytest.fixture(autouse=True)
-def _no_wake_key_left():
-    cache.clear()
+def _no_wake_key_left(db):
     yield
-    cache.clear()
+    cache.delete_many([wake_key(pk) for pk in Inbox.objects.values_list("pk", flat=True)])
 
 
 def accept(client, inbox, fields) -> int:

@@ -92,6 +92,22 @@ def test_unknown_webhook_key_is_404(client, sms_inbox, fake_twilio):
     assert post_signed(client, "/hooks/twilio/nope/", sms_fields()).status_code == 404
 
 
+def test_a_disabled_inbox_is_refused_once_the_read_inbox_expires(
+    client, sms_inbox, fake_twilio, monkeypatch
+):
+    from channels_in.twilio import selectors
+
+    assert post_signed(client, hook(sms_inbox), sms_fields()).status_code == 200
+    sms_inbox.enabled = False
+    sms_inbox.save(update_fields=["enabled"])
+    # Within WEBHOOK_INBOX_TTL the process still answers from what it read.
+    assert post_signed(client, hook(sms_inbox), sms_fields()).status_code == 200
+    monkeypatch.setattr(selectors, "WEBHOOK_INBOX_TTL", 0.0)
+    selectors._webhook_inboxes.clear()
+    assert post_signed(client, hook(sms_inbox), sms_fields()).status_code == 404
+    assert Message.objects.count() == 2
+
+
 def test_mms_media_are_fetched_through_the_api_and_stored(client, sms_inbox, fake_twilio):
     fields = sms_fields(NumMedia="2", Body="Broken on arrival")
     sid = fields["MessageSid"]
