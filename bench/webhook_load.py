@@ -55,7 +55,7 @@ def main() -> None:
     parser.add_argument(
         "--worker-nice",
         type=int,
-        default=10,
+        default=19,
         help="niceness of the Celery worker (0: same priority as daphne)",
     )
     parser.add_argument(
