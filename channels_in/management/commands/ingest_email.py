@@ -53,12 +53,12 @@ def _read_and_parse(item: tuple[str, Path | None], *, inbox_id: int) -> ParsedMa
     return email_parse(raw=raw, inbox_id=inbox_id, source=source)
 
 
-def _line(source: str, outcome: str, result: IngestResult | None = None, reason: str = "") -> dict:
+def _line(source: str, result: IngestResult) -> dict:
     return {
         "source": source,
-        "outcome": outcome,
-        "ticket": result.ticket_id if result else None,
-        "reason": result.reason if result else reason,
+        "outcome": result.outcome,
+        "ticket": result.ticket_id,
+        "reason": result.reason,
     }
 
 
@@ -122,14 +122,10 @@ class Command(BaseCommand):
                             [result] = email_ingest_parsed(inbox=inbox, mails=[mail])
                     except Exception as exc:  # one broken message must not stop a bulk import
                         logger.exception("Could not ingest %s", mail.source)
-                        lines.append(_line(mail.source, "rejected", reason=f"error: {exc}"))
-                    else:
-                        lines.append(_line(mail.source, result.outcome, result))
+                        result = IngestResult("rejected", reason=f"error: {exc}")
+                    lines.append(_line(mail.source, result))
             return lines
-        return [
-            _line(mail.source, result.outcome, result)
-            for mail, result in zip(mails, results, strict=True)
-        ]
+        return [_line(mail.source, result) for mail, result in zip(mails, results, strict=True)]
 
     def handle(self, *args, **options):
         inbox = email_inbox_get(options["inbox"])
