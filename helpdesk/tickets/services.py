@@ -6,10 +6,9 @@ import hashlib
 import logging
 import uuid
 from collections import deque
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -19,17 +18,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from channels_in.base import (
+from channels_in.registry import get_adapter
+from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
+from helpdesk.contacts.services import identity_sighting_note
+from helpdesk.contracts import (
     DeliveryError,
     InboundMessage,
     OutboundAttachment,
     OutboundMessage,
+    ReceiveResult,
     Recipient,
     Sender,
 )
-from channels_in.registry import get_adapter
-from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
-from helpdesk.contacts.services import identity_sighting_note
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
@@ -50,15 +50,6 @@ from helpdesk.tickets.threading import ticket_for_inbound
 from orders_link.models import Order
 
 logger = logging.getLogger(__name__)
-
-Outcome = Literal["created", "threaded", "duplicate"]
-
-
-@dataclass(frozen=True)
-class ReceiveResult:
-    outcome: Outcome
-    ticket: Ticket
-    message: Message
 
 
 def message_receive(*, inbound: InboundMessage) -> ReceiveResult:
