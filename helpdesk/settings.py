@@ -41,11 +41,14 @@ elif not SECRET_KEY:
     # Embedded: a random key made on first start, kept in DATA_DIR/secret_key (mode 0600).
     SECRET_KEY = embedded_secret_key(DATA_DIR)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address of this helpdesk (behind proxies): used for links in outgoing messages
 # and to check webhook signatures computed over the URL the provider called.
 PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_PUBLIC_HOST = urlsplit(PUBLIC_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else sorted({"127.0.0.1", "localhost", _PUBLIC_HOST})
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     # daphne's app only turns `runserver` into its ASGI server (with WebSockets). It loads
