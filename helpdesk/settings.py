@@ -361,3 +361,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- Knowledge base and search --------------------------------------------------------------
+# The search backend: Elasticsearch when ELASTICSEARCH_URL is set, else the database's own
+# full-text search (PostgreSQL, or SQLite FTS5). HELPDESK_SEARCH_BACKEND may name a class.
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
+ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "helpdesk")
+HELPDESK_SEARCH_BACKEND = env_str("SEARCH_BACKEND")
+# Every search query runs under this statement timeout (a slow search gives no results).
+HELPDESK_SEARCH_TIMEOUT_MS = env_int("SEARCH_TIMEOUT_MS", 2000)
+# Phone numbers typed with a trunk 0 (06 12 34 56 78) are matched in international form.
+HELPDESK_PHONE_COUNTRY_CODE = env_str("PHONE_COUNTRY_CODE", "33")
