@@ -28,6 +28,9 @@ class BusinessInterval(models.Model):
             models.UniqueConstraint(fields=["calendar", "starts"], name="business_interval_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.calendar_id}: {self.starts}-{self.ends}"
+
 
 class BusinessIntervalSpan(models.Model):
     """Which instants a calendar's intervals cover, and for which calendar definition."""
@@ -38,6 +41,9 @@ class BusinessIntervalSpan(models.Model):
     covers_from = models.BigIntegerField()
     covers_until = models.BigIntegerField()
     definition = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.calendar_id}: {self.covers_from}-{self.covers_until}"
 
 
 class DigestSubscription(models.Model):
@@ -52,3 +58,6 @@ class DigestSubscription(models.Model):
     class Meta:
         verbose_name = _("weekly digest subscription")
         verbose_name_plural = _("weekly digest subscriptions")
+
+    def __str__(self) -> str:
+        return str(self.user)
