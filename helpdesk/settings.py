@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "helpdesk.inbox",
     "helpdesk.sla",
     "helpdesk.automations",
+    "helpdesk.csat",
+    "helpdesk.reports",
     "channels_in",
     "orders_link",
     "knowledge_base",
@@ -372,3 +374,22 @@ HELPDESK_SEARCH_BACKEND = env_str("SEARCH_BACKEND")
 HELPDESK_SEARCH_TIMEOUT_MS = env_int("SEARCH_TIMEOUT_MS", 2000)
 # Phone numbers typed with a trunk 0 (06 12 34 56 78) are matched in international form.
 HELPDESK_PHONE_COUNTRY_CODE = env_str("PHONE_COUNTRY_CODE", "33")
+
+# --- Satisfaction surveys and reports -----------------------------------------------------------
+# A ticket solved this long ago gets its survey (once), unless its customer had one recently.
+CSAT_DELAY_MINUTES = env_int("CSAT_DELAY_MINUTES", 30)
+CSAT_COOLDOWN_DAYS = env_int("CSAT_COOLDOWN_DAYS", 14)
+# Answers (and changes of rating) are accepted this many days after the survey went out.
+CSAT_ANSWER_DAYS = env_int("CSAT_ANSWER_DAYS", 7)
+CELERY_BEAT_SCHEDULE["csat-send-due"] = {
+    "task": "helpdesk.csat.tasks.csat_send_due_task",
+    "schedule": 300.0,
+}
+# Tickets carrying this tag are "where is my order?" contacts in the reports.
+REPORTS_WISMO_TAG = env_str("REPORTS_WISMO_TAG", "wismo")
+# A customer message on the ticket within this many days after a delay notice "follows" it.
+REPORTS_NOTICE_FOLLOW_DAYS = env_int("REPORTS_NOTICE_FOLLOW_DAYS", 3)
+CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
+    "task": "helpdesk.reports.tasks.reports_digest_task",
+    "schedule": 3600.0,
+}
