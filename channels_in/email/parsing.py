@@ -17,7 +17,7 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import parsedate_to_datetime
+from email.utils import collapse_rfc2231_value, parsedate_to_datetime
 from typing import Any
 
 import charset_normalizer
@@ -276,12 +276,13 @@ def _raw_filename(part: Message) -> str | None:
             value = decode_bytes(value.encode("utf-8", "surrogateescape"), None)
         probe = Message()
         probe[header_name] = value
-        name = probe.get_filename() if header_name == "Content-Disposition" else None
-        if name is None and header_name == "Content-Type":
-            name = probe.get_param("name")
-            name = name if isinstance(name, str) else None
+        if header_name == "Content-Disposition":
+            name = probe.get_filename()
+        else:
+            param = probe.get_param("name")
+            name = collapse_rfc2231_value(param) if param else None
         if name:
-            return name
+            return str(name)
     return None
 
 
@@ -498,7 +499,8 @@ def _mailbox(value: str) -> tuple[str, str]:
     else:
         bare = _BARE_ADDRESS.search(masked)
         address = value[bare.start() : bare.end()] if bare else ""
-        name = _COMMENT.search(value).group()[1:-1] if _COMMENT.search(value) else ""
+        comment = _COMMENT.search(value)
+        name = comment.group()[1:-1] if comment else ""
     name = name.strip().strip('"').replace('\\"', '"').strip()
     return decode_words(name), address.strip().lower()
 
