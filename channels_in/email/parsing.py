@@ -196,7 +196,6 @@ class _Body:
     html: list[str] = field(default_factory=list)
     attachments: list[InboundAttachment] = field(default_factory=list)
     dropped: list[dict[str, Any]] = field(default_factory=list)
-    renamed: list[dict[str, str]] = field(default_factory=list)
 
 
 def _part_bytes(part: Message) -> bytes:
@@ -244,23 +243,6 @@ _UNNAMED = {
     "text/rfc822-headers": "original-headers",
     "message/rfc822-headers": "original-headers",
 }
-_UNSAFE_NAME = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
-MAX_FILENAME_BYTES = 100
-
-
-def safe_filename(name: str, *, limit: int = MAX_FILENAME_BYTES) -> str:
-    """A file name safe to store: no path, control or reserved characters, at most ``limit``
-    UTF-8 bytes, shortened in its stem so that the extension is kept."""
-    name = _UNSAFE_NAME.sub("_", name).strip(" ._") or "attachment"
-    if len(name.encode("utf-8")) <= limit:
-        return name
-    stem, dot, extension = name.rpartition(".")
-    if not dot or not stem or len(extension.encode("utf-8")) > 16:
-        stem, extension = name, ""
-    suffix = f".{extension}" if extension else ""
-    room = limit - len(suffix.encode("utf-8")) - 1
-    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" ._")
-    return f"{stem}~{suffix}"
 
 
 def _raw_filename(part: Message) -> str | None:
@@ -302,7 +284,7 @@ def _filename(part: Message, index: int) -> str:
         if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             subject = header(inner[0], "Subject", decode=True).strip()
             if subject:
-                return safe_filename(subject[:80] + extension)
+                return subject[:200] + extension
     if ctype in _UNNAMED:
         return _UNNAMED[ctype] + extension
     return f"attachment-{index}{extension}"
@@ -318,12 +300,9 @@ def _add_attachment(body: _Body, part: Message, index: int) -> None:
         return
     content_id = header(part, "Content-ID").strip().strip("<>")
     disposition = (part.get_content_disposition() or "").lower()
-    stored_name = safe_filename(filename)
-    if stored_name != filename:
-        body.renamed.append({"filename": stored_name, "original": filename[:1000]})
     body.attachments.append(
         InboundAttachment(
-            filename=stored_name,
+            filename=filename,
             content_type=part.get_content_type(),
             content=content,
             content_id=content_id,
@@ -648,8 +627,6 @@ def parse_email(raw: bytes, *, inbox_id: int, source: str = "") -> InboundMessag
         meta["signature"] = split.signature
     if body.dropped:
         meta["dropped_attachments"] = body.dropped
-    if body.renamed:
-        meta["renamed_attachments"] = body.renamed
     if empty_sender:
         meta["empty_sender"] = True
     reason = automatic_reason(message, address) or ("empty sender" if empty_sender else "")
