@@ -638,7 +638,9 @@ def parse_email(raw: bytes, *, inbox_id: int, source: str = "") -> InboundMessag
     if authentication:
         meta["authentication"] = authentication
         if possibly_forged(authentication):
+            # Never filed silently into the real customer's conversation: a ticket of its own.
             metadata["possibly_forged"] = True
+            metadata["own_ticket"] = True
 
     language = (header(message, "Content-Language").split(",")[0].strip().split("-")[0]).lower()
     if language not in {code for code, _name in settings.LANGUAGES}:

@@ -368,3 +368,36 @@ def test_forwarded_mail_keeps_its_content_visible():
     split = split_reply(text)
     assert "Parcel 1001 could not be delivered." in split.reply
     assert split.quoted == ""
+
+
+@pytest.mark.django_db
+def test_forged_mail_opens_its_own_ticket_shown_as_possibly_forged(email_inbox, agent_client):
+    genuine = email_ingest(
+        raw=build_mail(sender="Jane <jane@example.test>", subject="Parcel 1001"),
+        inbox=email_inbox,
+    )
+    jane = ContactIdentity.objects.get(address="jane@example.test")
+    jane.verified = True
+    jane.save(update_fields=["verified"])
+    original = Message.objects.get(pk=genuine.message_id)
+    forged_raw = (
+        b"Authentication-Results: mail.shop.test; spf=fail smtp.mailfrom=example.test;"
+        b" dkim=none; dmarc=fail header.from=example.test\n"
+        + build_mail(
+            sender="Jane <jane@example.test>",
+            subject="Re: Parcel 1001",
+            text="Please send the refund to IBAN XX00 1234 instead.",
+            in_reply_to=original.external_id,
+        )
+    )
+    forged = email_ingest(raw=forged_raw, inbox=email_inbox)
+    assert forged.outcome == "created"
+    assert forged.ticket_id != genuine.ticket_id
+    message = Message.objects.get(pk=forged.message_id)
+    assert message.metadata["possibly_forged"] is True
+    page = agent_client.get(f"/inbox/tickets/{forged.ticket_id}/")
+    assert page.status_code == 200 and b"Possibly forged" in page.content
+    detail = agent_client.get(f"/email/messages/{message.pk}/")
+    assert b'id="possibly-forged"' in detail.content
+    # The genuine conversation was left alone.
+    assert Message.objects.filter(ticket_id=genuine.ticket_id).count() == 1
