@@ -9,6 +9,7 @@ README lists; it refuses to start with DEBUG on or without its own SECRET_KEY.
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "channels",
     "helpdesk",
     "helpdesk.accounts",
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -218,6 +221,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Log-in throttling (django-axes): LOGIN_FAILURE_LIMIT failures lock the user name (from any
+# address) and the client address (for any name) for LOGIN_LOCKOUT_MINUTES; an administrator
+# unlocks earlier (Users: "Unlock log-in"), and so does resetting the password by email.
+AUTHENTICATION_BACKENDS = [
+    "helpdesk.accounts.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "helpdesk.accounts.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# The client address is the connection's; behind a proxy set the number of proxies in front.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if env_int("LOGIN_PROXY_COUNT", 0) else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0) or None
+AXES_VERBOSE = False
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
 LOGIN_REDIRECT_URL = "inbox:ticket_list"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -353,6 +375,11 @@ WEBCHAT_MAX_TEXT_CHARS = env_int("WEBCHAT_MAX_TEXT_CHARS", 4000)
 WEBCHAT_MAX_IMAGE_BYTES = env_int("WEBCHAT_MAX_IMAGE_BYTES", 2 * 1024 * 1024)
 WEBCHAT_RATE_MESSAGES = env_int("WEBCHAT_RATE_MESSAGES", 10)
 WEBCHAT_RATE_SECONDS = env_int("WEBCHAT_RATE_SECONDS", 10)
+# Per client address, over every visitor and socket: messages, and new conversations.
+WEBCHAT_RATE_IP_MESSAGES = env_int("WEBCHAT_RATE_IP_MESSAGES", 60)
+WEBCHAT_RATE_IP_SECONDS = env_int("WEBCHAT_RATE_IP_SECONDS", 60)
+WEBCHAT_RATE_IP_CONVERSATIONS = env_int("WEBCHAT_RATE_IP_CONVERSATIONS", 10)
+WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_int("WEBCHAT_RATE_IP_CONVERSATION_SECONDS", 600)
 
 
 LOGGING = {
