@@ -17,7 +17,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from helpdesk.env import env_bool, env_int, env_list, env_str
+from helpdesk.env import env_bool, env_float, env_int, env_list, env_str
 from helpdesk.security.secret_key import embedded_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -157,11 +157,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery broker, cache ------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Every Redis client connects and waits for an answer within a bound: a Redis that hangs makes a
+# command fail after these seconds, and the caller carries on without it (see README, Faults).
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 1.0)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 2.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "helpdesk"},
+            "BACKEND": "helpdesk.channel_layer.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                        # the layer waits for messages 1 s at a time (helpdesk/channel_layer.py)
+                        "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 1.0) + 1.0,
+                    }
+                ],
+                "prefix": "helpdesk",
+            },
         }
     }
     CACHES = {
@@ -169,6 +183,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "helpdesk",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT / 4,
+            },
         }
     }
 else:
@@ -187,17 +205,34 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task a dead worker had taken is handed out again after this long. Retries wait in the
+    # worker that took them (up to DELIVERY_BACKOFF_SECONDS doubled each attempt), so this stays
+    # long; what a crash leaves is picked up by the worker's start-up sweep and beat's sweeps.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# A task that cannot be handed to the broker fails fast; every enqueue has a sweep behind it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "outbound-requeue-stale": {
         "task": "helpdesk.tickets.tasks.outbound_requeue_stale_task",
         "schedule": 60.0,
     },
-    # Inbound payloads still waiting after a minute: their drain task was lost.
+    # Inbound payloads still waiting after 15 s: their drain task was lost (a worker crash,
+    # the broker down at the time). An unconsumed sweep expires rather than piling up.
     "raw-inbound-sweep": {
         "task": "helpdesk.tickets.tasks.raw_inbound_sweep_task",
-        "schedule": 60.0,
+        "schedule": 10.0,
+        "options": {"expires": 10},
     },
     "automations-time-rules": {
         "task": "helpdesk.automations.tasks.automations_time_task",
