@@ -33,6 +33,7 @@ messages: $(VENV)/.installed
 demo: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@$(PY) -m helpdesk.security.exposure $(HOST)
 	@echo "Serving on $(PUBLIC_URL)/ (Ctrl-C to stop)"
 	$(PY) -m daphne -b $(HOST) -p $(PORT) helpdesk.asgi:application
 

@@ -33,6 +33,7 @@ from helpdesk.env import (
     env_time_zone,
     env_url,
 )
+from helpdesk.security.secret_key import embedded_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_path("HELPDESK_DATA_DIR", str(BASE_DIR / "var")))
@@ -40,17 +41,19 @@ DATA_DIR = Path(env_path("HELPDESK_DATA_DIR", str(BASE_DIR / "var")))
 MODE = env_choice("HELPDESK_MODE", "embedded", ["embedded", "production"])
 PRODUCTION = MODE == "production"
 
-_EMBEDDED_SECRET = "embedded-default-secret-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _EMBEDDED_SECRET)
+SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off when HELPDESK_MODE=production.")
-    if SECRET_KEY == _EMBEDDED_SECRET or len(SECRET_KEY) < 32:
+    if len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
             "Set SECRET_KEY to a random value of at least 32 characters in production."
         )
+elif not SECRET_KEY:
+    # Embedded: a random key made on first start, kept in DATA_DIR/secret_key (mode 0600).
+    SECRET_KEY = embedded_secret_key(DATA_DIR)
 
 # The public address of this helpdesk (behind proxies): used for links in outgoing messages
 # and to check webhook signatures computed over the URL the provider called.
@@ -81,6 +84,8 @@ INSTALLED_APPS = [
     "helpdesk.inbox",
     "helpdesk.sla",
     "helpdesk.automations",
+    "helpdesk.csat",
+    "helpdesk.reports",
     "channels_in",
     "orders_link",
     "knowledge_base",
@@ -88,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "helpdesk.security.middleware.LoopbackDebugMiddleware",
+    "helpdesk.security.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -412,4 +419,51 @@ LOGGING = {
         ),
     },
     "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Knowledge base and search --------------------------------------------------------------
+# The search backend: Elasticsearch when ELASTICSEARCH_URL is set, else the database's own
+# full-text search (PostgreSQL, or SQLite FTS5). HELPDESK_SEARCH_BACKEND may name a class.
+ELASTICSEARCH_URL = env_url("ELASTICSEARCH_URL")
+ELASTICSEARCH_INDEX_PREFIX = env_pattern(
+    "ELASTICSEARCH_INDEX_PREFIX",
+    "helpdesk",
+    r"[a-z0-9][a-z0-9_.-]{0,100}",
+    "lower-case letters, digits, _, . or -",
+)
+HELPDESK_SEARCH_BACKEND = env_pattern(
+    "SEARCH_BACKEND",
+    "",
+    r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+",
+    "a dotted class path",
+)
+# Every search query runs under this statement timeout (a slow search gives no results).
+HELPDESK_SEARCH_TIMEOUT_MS = env_bounded_int("SEARCH_TIMEOUT_MS", 2000, minimum=1)
+# Phone numbers typed with a trunk 0 (06 12 34 56 78) are matched in international form.
+HELPDESK_PHONE_COUNTRY_CODE = env_pattern(
+    "PHONE_COUNTRY_CODE", "33", r"[1-9][0-9]{0,2}", "a country calling code such as 33"
+)
+
+# --- Satisfaction surveys and reports -----------------------------------------------------------
+# A ticket solved this long ago gets its survey (once), unless its customer had one recently.
+CSAT_DELAY_MINUTES = env_bounded_int("CSAT_DELAY_MINUTES", 30)
+CSAT_COOLDOWN_DAYS = env_bounded_int("CSAT_COOLDOWN_DAYS", 14)
+# Answers (and changes of rating) are accepted this many days after the survey went out.
+CSAT_ANSWER_DAYS = env_bounded_int("CSAT_ANSWER_DAYS", 7, minimum=1)
+CELERY_BEAT_SCHEDULE["csat-send-due"] = {
+    "task": "helpdesk.csat.tasks.csat_send_due_task",
+    "schedule": 300.0,
+}
+# Tickets carrying this tag are "where is my order?" contacts in the reports.
+REPORTS_WISMO_TAG = env_pattern(
+    "REPORTS_WISMO_TAG",
+    "wismo",
+    r"[^\s,](.{0,48}[^\s,])?",
+    "a tag name (no commas or blanks around it)",
+)
+# A customer message on the ticket within this many days after a delay notice "follows" it.
+REPORTS_NOTICE_FOLLOW_DAYS = env_bounded_int("REPORTS_NOTICE_FOLLOW_DAYS", 3, minimum=1)
+CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
+    "task": "helpdesk.reports.tasks.reports_digest_task",
+    "schedule": 3600.0,
 }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("inbox/", include("helpdesk.inbox.urls")),
     path("orders/", include("orders_link.urls")),
+    path("reports/", include("helpdesk.reports.urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),
 ]

@@ -92,6 +92,16 @@ MALFORMED = {
     "SLA_AT_RISK_MINUTES": "-60",
     "AUTO_CLOSE_DAYS": "4 days",
     "TICKETS_PER_PAGE": "0",
+    "ELASTICSEARCH_URL": "localhost:9200",
+    "ELASTICSEARCH_INDEX_PREFIX": "Help Desk",
+    "SEARCH_BACKEND": "elastic search",
+    "SEARCH_TIMEOUT_MS": "2s",
+    "PHONE_COUNTRY_CODE": "+33",
+    "CSAT_DELAY_MINUTES": "half an hour",
+    "CSAT_COOLDOWN_DAYS": "-14",
+    "CSAT_ANSWER_DAYS": "0",
+    "REPORTS_WISMO_TAG": " wismo,",
+    "REPORTS_NOTICE_FOLLOW_DAYS": "0",
 }
 NEEDS_PRODUCTION = {"SECRET_KEY"}
 

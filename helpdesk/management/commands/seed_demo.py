@@ -19,7 +19,8 @@ from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.demo_shop import demo_origins
 from helpdesk.tickets.models import Inbox, InboxKind, Message, Ticket, TicketStatus
 from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
-from knowledge_base.models import Article, Category
+from knowledge_base.demo import load_demo_articles
+from knowledge_base.models import Article
 from orders_link.delays import shipments_delay_scan
 from orders_link.models import (
     Order,
@@ -109,69 +110,6 @@ CARRIERS = {
     "DHL": "https://www.dhl.com/fr-en/home/tracking.html?tracking-id={}",
     "UPS": "https://www.ups.com/track?tracknum={}",
 }
-ARTICLES = [
-    (
-        "delivery",
-        "where-is-my-order",
-        (
-            "Where is my order?",
-            "Once your order ships you receive an email with a tracking link. "
-            "Parcels usually arrive within 2 to 4 working days in France and 3 to 6 days "
-            "elsewhere in Europe. If the tracking has not moved for 3 days, write to us and we "
-            "will check with the carrier.",
-        ),
-        (
-            "Où est ma commande ?",
-            "Dès l'expédition, vous recevez un e-mail avec un lien de suivi. "
-            "Les colis arrivent en général sous 2 à 4 jours ouvrés en France et 3 à 6 jours "
-            "ailleurs en Europe. Si le suivi n'a pas bougé depuis 3 jours, écrivez-nous : "
-            "nous vérifions auprès du transporteur.",
-        ),
-    ),
-    (
-        "delivery",
-        "delivery-times-and-costs",
-        (
-            "Delivery times and costs",
-            "Standard delivery (Colissimo) is free from 60 EUR. Express "
-            "delivery (Chronopost) arrives the next working day when ordered before 1 pm.",
-        ),
-        (
-            "Délais et frais de livraison",
-            "La livraison standard (Colissimo) est offerte dès "
-            "60 EUR. La livraison express (Chronopost) arrive le jour ouvré suivant pour toute "
-            "commande passée avant 13 h.",
-        ),
-    ),
-    (
-        "returns",
-        "returns-and-refunds",
-        (
-            "Returns and refunds",
-            "You have 30 days to return an item. Print the prepaid label from "
-            "your account; the refund reaches your card within 5 working days of our receiving it.",
-        ),
-        (
-            "Retours et remboursements",
-            "Vous avez 30 jours pour retourner un article. Imprimez "
-            "l'étiquette prépayée depuis votre compte ; le remboursement arrive sur votre carte "
-            "sous 5 jours ouvrés après réception.",
-        ),
-    ),
-    (
-        "payment",
-        "payment-methods",
-        (
-            "Payment methods",
-            "We accept Visa, Mastercard, American Express, PayPal and bank transfer.",
-        ),
-        (
-            "Moyens de paiement",
-            "Nous acceptons Visa, Mastercard, American Express, PayPal et le virement bancaire.",
-        ),
-    ),
-]
-CATEGORIES = [("delivery", "Delivery"), ("returns", "Returns"), ("payment", "Payment")]
 # Orders cycle through every status; shipped ones through every shipment status.
 ORDER_STATUS_CYCLE = [
     OrderStatus.SHIPPED,
@@ -447,20 +385,7 @@ class Command(BaseCommand):
         shipment.save()
 
     def _knowledge_base(self) -> None:
-        categories = {
-            slug: Category.objects.create(slug=slug, name=name, position=position)
-            for position, (slug, name) in enumerate(CATEGORIES)
-        }
-        for category, slug, english, french in ARTICLES:
-            for language, (title, body) in (("en", english), ("fr", french)):
-                Article.objects.create(
-                    category=categories[category],
-                    language=language,
-                    slug=slug,
-                    title=title,
-                    body=body,
-                    published=True,
-                )
+        load_demo_articles()
 
     def _tickets(self, rng, inboxes, contacts, orders, staff, teams) -> None:
         by_contact: dict[int, list[Order]] = {}
