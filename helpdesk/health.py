@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import timedelta
-
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
