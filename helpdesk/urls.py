@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("inbox/", include("helpdesk.inbox.urls")),
     path("orders/", include("orders_link.urls")),
+    path("help/", include("knowledge_base.urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),
 ]
