@@ -35,6 +35,9 @@ urlpatterns = [
     path("inbox/", include("helpdesk.inbox.urls")),
     path("orders/", include("orders_link.urls")),
     path("reports/", include("helpdesk.reports.urls")),
+
+    path("help/", include("knowledge_base.urls")),
+    path("", include("knowledge_base.workspace_urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),
 ]
