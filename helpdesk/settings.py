@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.env import env_bool, env_int, env_list, env_str
+from helpdesk.security.secret_key import embedded_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("HELPDESK_DATA_DIR", str(BASE_DIR / "var")))
@@ -26,23 +27,28 @@ if MODE not in {"embedded", "production"}:
     raise ImproperlyConfigured(f"HELPDESK_MODE must be 'embedded' or 'production', got {MODE!r}")
 PRODUCTION = MODE == "production"
 
-_EMBEDDED_SECRET = "embedded-default-secret-key-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = env_str("SECRET_KEY", _EMBEDDED_SECRET)
+SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
 
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must be off when HELPDESK_MODE=production.")
-    if SECRET_KEY == _EMBEDDED_SECRET or len(SECRET_KEY) < 32:
+    if len(SECRET_KEY) < 32:
         raise ImproperlyConfigured(
             "Set SECRET_KEY to a random value of at least 32 characters in production."
         )
+elif not SECRET_KEY:
+    # Embedded: a random key made on first start, kept in DATA_DIR/secret_key (mode 0600).
+    SECRET_KEY = embedded_secret_key(DATA_DIR)
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address of this helpdesk (behind proxies): used for links in outgoing messages
 # and to check webhook signatures computed over the URL the provider called.
 PUBLIC_URL = env_str("PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_PUBLIC_HOST = urlsplit(PUBLIC_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else sorted({"127.0.0.1", "localhost", _PUBLIC_HOST})
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     # daphne's app only turns `runserver` into its ASGI server (with WebSockets). It loads
@@ -73,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "helpdesk.security.middleware.LoopbackDebugMiddleware",
+    "helpdesk.security.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -374,3 +382,14 @@ CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
     "task": "helpdesk.reports.tasks.reports_digest_task",
     "schedule": 3600.0,
 }
+
+# --- Knowledge base and search --------------------------------------------------------------
+# The search backend: Elasticsearch when ELASTICSEARCH_URL is set, else the database's own
+# full-text search (PostgreSQL, or SQLite FTS5). HELPDESK_SEARCH_BACKEND may name a class.
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL")
+ELASTICSEARCH_INDEX_PREFIX = env_str("ELASTICSEARCH_INDEX_PREFIX", "helpdesk")
+HELPDESK_SEARCH_BACKEND = env_str("SEARCH_BACKEND")
+# Every search query runs under this statement timeout (a slow search gives no results).
+HELPDESK_SEARCH_TIMEOUT_MS = env_int("SEARCH_TIMEOUT_MS", 2000)
+# Phone numbers typed with a trunk 0 (06 12 34 56 78) are matched in international form.
+HELPDESK_PHONE_COUNTRY_CODE = env_str("PHONE_COUNTRY_CODE", "33")

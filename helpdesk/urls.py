@@ -3,11 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from helpdesk.demo_shop import demo_shop
 from helpdesk.health import healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="inbox:ticket_list", permanent=False)),
     path("healthz", healthz, name="healthz"),
+    path("demo/shop/", demo_shop, name="demo_shop"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

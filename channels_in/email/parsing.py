@@ -19,7 +19,7 @@ from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from typing import Any
 
-import html2text
+import charset_normalizer
 import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,12 +27,14 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from channels_in.base import InboundAttachment, InboundMessage, RejectedInput, Sender
+from channels_in.email.html_text import html_to_text, split_html
 from channels_in.email.quotes import split_reply
+
+__all__ = ["html_to_text", "parse_email", "sanitize_html"]
 
 _PARSER = BytesParser(policy=policy.compat32)
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_FALLBACK_CHARSETS = ("utf-8", "cp1252")
 
 # Mail that machines send: never answered automatically (RFC 3834 and common practice).
 _BULK_PRECEDENCE = {"bulk", "list", "junk", "auto_reply"}
@@ -90,16 +92,69 @@ def clean_text(value: str) -> str:
     return _CONTROL.sub("", value)
 
 
+# Labels that clients put on text in a wider charset: decode with the superset.
+_CHARSET_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "euc-cn": "gb18030",
+    "ks_c_5601-1987": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "x-sjis": "cp932",
+    "big5": "big5hkscs",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso-8859-9": "cp1254",
+    "tis-620": "cp874",
+    "windows-874": "cp874",
+}
+_SINGLE_BYTE = {"us-ascii", "ascii", "cp1252", "windows-1252", "iso-8859-15", ""}
+
+
+_LATIN_GUESS = re.compile(r"^(cp125[02-8]|iso8859_([1-49]|1[0-6])|latin_1|mac_(roman|latin2))$")
+
+
+def _charset_name(charset: str | None) -> str:
+    name = (charset or "").strip().strip("\"'").lower()
+    return _CHARSET_SUPERSETS.get(name, name)
+
+
 def decode_bytes(payload: bytes, charset: str | None) -> str:
-    """Bytes in a declared charset, falling back when it is unknown or lies."""
-    for candidate in (charset, *_FALLBACK_CHARSETS):
-        if not candidate:
-            continue
+    """Bytes in a declared charset, falling back when it is unknown or lies.
+
+    A declared charset is read as its common superset (GB2312 as GB18030...). Valid UTF-8
+    labelled as ASCII or Latin-1 is UTF-8. When the label fails, charset-normalizer detects
+    the charset; cp1252 with replacement characters is the last resort.
+    """
+    name = _charset_name(charset)
+    if payload.isascii():
+        return payload.decode("ascii")
+    if name in _SINGLE_BYTE or name in {"iso-8859-15", "windows-1252"}:
         try:
-            return payload.decode(candidate)
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    if name:
+        try:
+            return payload.decode(name)
         except (LookupError, UnicodeDecodeError):
-            continue
-    return payload.decode("latin-1")  # pragma: no cover  (cp1252 decodes nearly anything)
+            pass
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(payload).best()
+    if best is not None and not _LATIN_GUESS.match(best.encoding):
+        return str(best)
+    try:  # Western European text: the detector cannot tell Latin code pages apart on short text
+        return payload.decode("cp1252")
+    except UnicodeDecodeError:
+        pass
+    if best is not None:
+        return str(best)
+    return payload.decode("cp1252", "replace")  # pragma: no cover  (the detector always guesses)
 
 
 def decode_words(value: str) -> str:
@@ -132,16 +187,6 @@ def header(message: Message, name: str, *, decode: bool = False) -> str:
 
 def message_ids(value: str) -> list[str]:
     return _MESSAGE_ID.findall(value or "")
-
-
-def html_to_text(html: str) -> str:
-    converter = html2text.HTML2Text()
-    converter.body_width = 0
-    converter.ignore_images = True
-    converter.ignore_emphasis = True
-    converter.unicode_snob = True
-    converter.single_line_break = False
-    return converter.handle(html).strip()
 
 
 @dataclass
@@ -358,9 +403,9 @@ def parse_email(raw: bytes, *, inbox_id: int, source: str = "") -> InboundMessag
     _walk(message, body, [0])
     html_raw = "\n".join(part for part in body.html if part.strip())
     plain = "\n\n".join(part.strip("\n") for part in body.plain if part.strip())
-    if not plain and html_raw:
-        plain = html_to_text(html_raw)
-    split = split_reply(plain)
+    # HTML-only mail: the quote separation reads the HTML's structure (blockquotes, Gmail's and
+    # Outlook's quote containers) and the text is plain prose.
+    split = split_reply(plain) if plain or not html_raw else split_html(html_raw)
 
     message_id_list = message_ids(header(message, "Message-ID"))
     external_id = message_id_list[0] if message_id_list else ""

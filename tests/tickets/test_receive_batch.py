@@ -137,7 +137,7 @@ def test_a_batch_ends_as_the_same_messages_received_one_by_one():
 
 
 def test_a_failing_batch_stores_nothing(monkeypatch):
-    from helpdesk.tickets import services
+    from helpdesk.tickets.services import receive as services
 
     inbox = InboxFactory(kind="email")
     real, opened = services._subject_for, []
