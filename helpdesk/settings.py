@@ -393,3 +393,5 @@ HELPDESK_SEARCH_BACKEND = env_str("SEARCH_BACKEND")
 HELPDESK_SEARCH_TIMEOUT_MS = env_int("SEARCH_TIMEOUT_MS", 2000)
 # Phone numbers typed with a trunk 0 (06 12 34 56 78) are matched in international form.
 HELPDESK_PHONE_COUNTRY_CODE = env_str("PHONE_COUNTRY_CODE", "33")
+# The WhatsApp inbox's approved template (by name in its config) for surveys outside 24 h.
+CSAT_WHATSAPP_TEMPLATE = env_str("CSAT_WHATSAPP_TEMPLATE", "csat")

@@ -17,6 +17,7 @@ urlpatterns = [
     path("inbox/", include("helpdesk.inbox.urls")),
     path("orders/", include("orders_link.urls")),
     path("reports/", include("helpdesk.reports.urls")),
+    path("csat/", include("helpdesk.csat.urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),
 ]
