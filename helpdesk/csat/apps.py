@@ -17,3 +17,10 @@ class CsatConfig(AppConfig):
         from helpdesk.automations.engine import condition_register
 
         condition_register(field="csat_rating", label=_("CSAT rating (1-5)"), reader=_csat_rating)
+        try:
+            from helpdesk import conversation
+        except ImportError:  # the core without inbound interceptors: email answers only
+            return
+        from helpdesk.csat.receive import survey_answer_claim
+
+        conversation.register_inbound_interceptor(survey_answer_claim, name="csat")
