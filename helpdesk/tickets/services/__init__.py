@@ -28,6 +28,7 @@ from helpdesk.tickets.services.common import (
     ticket_status_event,
 )
 from helpdesk.tickets.services.contacts import contact_merge
+from helpdesk.tickets.services.handover import ticket_hand_over
 from helpdesk.tickets.services.outbound import (
     RetryLater,
     message_deliver,
@@ -58,6 +59,7 @@ __all__ = [
     "ticket_assign",
     "ticket_assign_round_robin",
     "ticket_event_record",
+    "ticket_hand_over",
     "ticket_link_order",
     "ticket_link_order_from_message",
     "ticket_merge",
