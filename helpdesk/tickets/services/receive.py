@@ -38,6 +38,7 @@ from helpdesk.tickets.services.common import (
     _ticket_start_clocks,
     _update_many,
     attachment_store,
+    stored_files_cleanup,
     ticket_status_event,
 )
 from helpdesk.tickets.threading import ticket_for_inbound
@@ -68,10 +69,10 @@ def messages_receive(*, inbounds: list[InboundMessage]) -> list[ReceiveResult]:
     receive the batch one message at a time to isolate the one that fails.
     """
     try:
-        with transaction.atomic():
+        with stored_files_cleanup(), transaction.atomic():
             return _receive_batch(inbounds)
     except IntegrityError:
-        with transaction.atomic():
+        with stored_files_cleanup(), transaction.atomic():
             return _receive_batch(inbounds)
 
 
