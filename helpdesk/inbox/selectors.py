@@ -29,7 +29,12 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.tickets.selectors import delayed_order_exists, tickets_visible_to
+from helpdesk.tickets.selectors import (
+    delayed_order_exists,
+    tickets_for_agents,
+    tickets_visible_to,
+    tickets_with_bot,
+)
 from orders_link.models import DelayNotice
 
 BUILTIN_VIEWS: dict[str, Any] = {
@@ -41,6 +46,7 @@ BUILTIN_VIEWS: dict[str, Any] = {
     "sla_at_risk": _("SLA at risk"),
     "sla_breached": _("SLA breached"),
     "delayed_orders": _("On delayed orders"),
+    "bot": _("With the bot"),
     "all": _("All"),
 }
 
@@ -108,6 +114,11 @@ def tickets_for_list(*, user: User, query: ListQuery, now: datetime | None = Non
     now = now or timezone.now()
     tickets = tickets_visible_to(user).filter(merged_into__isnull=True)
     view = query.view
+    if view == "bot":
+        tickets = tickets_with_bot(tickets).filter(status__in=UNSOLVED_STATUSES)
+    elif view != "all":
+        # A conversation the bot owns waits for no agent until it is handed over.
+        tickets = tickets_for_agents(tickets)
     if view == "unsolved":
         tickets = tickets.filter(status__in=UNSOLVED_STATUSES)
     elif view == "mine":
