@@ -33,7 +33,7 @@ from channels_in.email.services import (
     email_reject_record,
     email_store,
 )
-from channels_in.models import ImapCursor
+from channels_in.email.models import ImapCursor
 from helpdesk.tickets.models import Inbox
 
 logger = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from channels_in.email.imap import imap_poll
-from channels_in.models import ImapCursor
+from channels_in.email.models import ImapCursor
 from channels_in.tasks import email_poll_all_task
 from helpdesk.tickets.models import Direction, Message, RawInbound, RawStatus
 from tests.channels_in.email import dovecot
