@@ -25,6 +25,7 @@ from django.conf import settings
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from channels_in.email.models import ImapCursor
 from channels_in.email.parsing import message_ids
 from channels_in.email.services import (
     ParsedMail,
@@ -33,7 +34,6 @@ from channels_in.email.services import (
     email_reject_record,
     email_store,
 )
-from channels_in.email.models import ImapCursor
 from helpdesk.tickets.models import Inbox
 
 logger = logging.getLogger(__name__)
