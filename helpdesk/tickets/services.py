@@ -30,6 +30,7 @@ from channels_in.base import (
 from channels_in.registry import get_adapter
 from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
 from helpdesk.contacts.services import identity_sighting_note
+from helpdesk.security.files import safe_filename
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
@@ -500,7 +501,7 @@ def attachment_store(
     content_id: str = "",
     inline: bool = False,
 ) -> Attachment:
-    safe_name = (filename or "attachment").replace("/", "_").replace("\\", "_")[:200]
+    safe_name = safe_filename(filename)
     attachment = Attachment(
         message=message,
         filename=safe_name,
