@@ -10,7 +10,10 @@ Protocol (JSON frames):
 - client ``{"type": "email", "email"}`` (nobody available) -> ``{"type": "email_saved"}``;
 - client ``{"type": "typing"}``; server ``{"type": "typing"}`` when an agent types;
 - server ``{"type": "message", "message": {...}}`` for every new message in the conversation;
-- server ``{"type": "error", "error": <code>}``.
+- server ``{"type": "error", "error": <code>}``; ``origin_refused`` (with ``origin``) before
+  closing with 4403 when the page's origin is not in the inbox's ``allowed_origins``;
+  ``customer_signature_invalid`` after the welcome when the shop's signature did not match
+  (the visitor continues, and is stored, as an anonymous visitor).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from channels_in.webchat.services import (
     Visitor,
     webchat_email_leave,
     webchat_message_receive,
+    webchat_origin_refused,
     webchat_visitor_start,
     webchat_visitor_typing,
 )
@@ -102,13 +106,20 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         origin = dict(self.scope.get("headers", [])).get(b"origin", b"").decode("latin-1")
         if origin.lower() not in self.inbox.config.get("allowed_origins", []):
+            # Accepted only to say why, then closed: a browser never sees the close code of
+            # a refused handshake, and the widget would retry for ever in silence.
+            await database_sync_to_async(webchat_origin_refused)(
+                inbox=self.inbox, origin=origin[:200]
+            )
+            await self.accept()
+            await self._error("origin_refused", origin=origin[:200])
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _send(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload))
@@ -161,15 +172,22 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
         def start() -> tuple[Visitor, list[dict], bool, bool]:
             visitor = webchat_visitor_start(inbox=inbox, token=token, customer=customer)
-            identity = visitor_identity(address=visitor.address)
-            history = (
-                visitor_messages(inbox=inbox, identity=identity, after=after) if identity else []
-            )
-            return visitor, history, webchat_available(inbox=inbox), identity is not None
+            history: dict[int, dict] = {}
+            known = False
+            for address in visitor.addresses:
+                identity = visitor_identity(address=address)
+                if identity is not None:
+                    known = True
+                    for item in visitor_messages(inbox=inbox, identity=identity, after=after):
+                        history[item["id"]] = item
+            messages = [history[k] for k in sorted(history)]
+            return visitor, messages, webchat_available(inbox=inbox), known
 
         self.visitor, history, available, self.known = await database_sync_to_async(start)()
         self.group = visitor_group(self.visitor.address)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = [visitor_group(a) for a in self.visitor.addresses]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self._send(
             {
                 "type": "welcome",
@@ -253,13 +271,17 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         if event.get("type") != "webchat.message" or self.visitor is None:
             return
-        inbox, address = self.inbox, self.visitor.address
+        inbox, addresses = self.inbox, self.visitor.addresses
 
         def load() -> dict | None:
-            identity = visitor_identity(address=address)
-            if identity is None or inbox is None:
-                return None
-            return visitor_message(inbox=inbox, identity=identity, message_id=event["message"])
+            for address in addresses:
+                identity = visitor_identity(address=address)
+                if identity is None or inbox is None:
+                    continue
+                found = visitor_message(inbox=inbox, identity=identity, message_id=event["message"])
+                if found is not None:
+                    return found
+            return None
 
         found = await database_sync_to_async(load)()
         if found is not None:

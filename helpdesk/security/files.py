@@ -21,6 +21,10 @@ BIDI_CONTROLS = frozenset(
 INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
 
 
+def strip_bidi_controls(text: str) -> str:
+    return "".join(ch for ch in text if ch not in BIDI_CONTROLS)
+
+
 def safe_filename(name: str, *, default: str = "attachment") -> str:
     """The name without bidi controls, control characters or path separators (at most 200
     characters, never empty)."""
