@@ -38,6 +38,7 @@ from helpdesk.inbox.services import (
     saved_view_create,
     ticket_mark_read,
 )
+from helpdesk.security.files import file_response
 from helpdesk.sla.selectors import ticket_sla_state
 from helpdesk.tickets.models import (
     Attachment,
@@ -466,11 +467,12 @@ def attachment_download(request: AgentRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.filter(message__ticket__in=tickets_visible_to(request.user)), pk=pk
     )
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    return file_response(
+        attachment.file.open("rb"),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline_images=False,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @staff_required

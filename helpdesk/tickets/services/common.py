@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connections, models, router
 
+from helpdesk.security.files import strip_bidi_controls
 from helpdesk.tickets.models import (
     Attachment,
     AuthorType,
@@ -115,7 +116,7 @@ def attachment_store(
 ) -> Attachment:
     """Store a file; ``filename`` is kept whole (up to 255 characters) for display, and the
     file on disk gets a short, safe name with the same extension."""
-    display = _UNSAFE_NAME.sub("_", filename or "").strip() or "attachment"
+    display = _UNSAFE_NAME.sub("_", strip_bidi_controls(filename or "")).strip() or "attachment"
     safe_name = _storage_name(display)
     attachment = Attachment(
         message=message,
