@@ -4,6 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# The address browsers use: embed.js, the widget's socket, links and the demo's allowed
+# origins all follow it, so `PORT=8080 make demo` gives a widget that connects.
+PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+export PUBLIC_URL
 
 .PHONY: demo test lint typecheck install install-test messages system-deps clean
 
@@ -29,7 +33,8 @@ messages: $(VENV)/.installed
 demo: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@$(PY) -m helpdesk.security.exposure $(HOST)
+	@echo "Serving on $(PUBLIC_URL)/ (Ctrl-C to stop)"
 	$(PY) -m daphne -b $(HOST) -p $(PORT) helpdesk.asgi:application
 
 system-deps:

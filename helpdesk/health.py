@@ -7,11 +7,13 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -102,6 +104,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"database": _database, "channel_layer": _channel_layer, "broker": _broker}
     )
     ok = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ok else "error", "checks": checks}, status=200 if ok else 503
-    )
+    body: dict = {"status": "ok" if ok else "error", "checks": checks}
+    if getattr(request, "user", None) is not None and request.user.is_staff:
+        body["subscriber_failures"] = _subscriber_failures()
+    return JsonResponse(body, status=200 if ok else 503)
+
+
+def _subscriber_failures() -> dict:
+    """For staff: domain-event subscribers that failed lately (helpdesk.domain_events)."""
+    from helpdesk.tickets.models import SubscriberFailure
+
+    try:
+        since = timezone.now() - timedelta(hours=24)
+        recent = SubscriberFailure.objects.filter(created_at__gte=since)
+        latest = recent.values("created_at", "event", "subscriber", "error")[:5]
+        return {
+            "last_24h": recent.count(),
+            "latest": [{**row, "created_at": row["created_at"].isoformat()} for row in latest],
+        }
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"[:300]}

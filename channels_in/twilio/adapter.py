@@ -41,7 +41,7 @@ from channels_in.base import (
 from channels_in.twilio.client import media_url_allowed, twilio_client
 
 if TYPE_CHECKING:
-    from helpdesk.tickets.services import ReceiveResult
+    from helpdesk.contracts import ReceiveResult
 
 # Keywords Twilio and carriers treat as opt-out / opt-in, plus the French ARRET.
 STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT"}

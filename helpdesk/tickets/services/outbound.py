@@ -1,0 +1,367 @@
+"""Outbound: replies and notes, delivery through the channel adapters, the requeue sweep."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from channels_in.registry import get_adapter
+from helpdesk import domain_events
+from helpdesk.contacts.models import ContactIdentity
+from helpdesk.contracts import (
+    DeliveryError,
+    OutboundAttachment,
+    OutboundMessage,
+    Recipient,
+)
+from helpdesk.tickets import events
+from helpdesk.tickets.models import (
+    AuthorType,
+    DeliveryState,
+    Direction,
+    Inbox,
+    Message,
+    MessageKind,
+    ThreadingReason,
+    Ticket,
+    TicketStatus,
+)
+from helpdesk.tickets.services.common import attachment_store
+
+logger = logging.getLogger(__name__)
+
+
+def message_delivery_update(
+    *, inbox: Inbox, external_id: str, state: str, error: str = ""
+) -> Message | None:
+    """A provider reports what became of a message we sent (Twilio status callbacks...).
+
+    States only move forward (sent -> delivered -> read; failed is final); a late or repeated
+    report never moves a message back. Returns None for an id we never sent.
+    """
+    order = [DeliveryState.SENT, DeliveryState.DELIVERED, DeliveryState.READ]
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .filter(inbox=inbox, external_id=external_id, direction=Direction.OUTBOUND)
+            .first()
+        )
+        if message is None:
+            return None
+        current = message.delivery_state
+        if current == DeliveryState.FAILED:
+            return message
+        if state == DeliveryState.FAILED:
+            message.delivery_state = DeliveryState.FAILED
+            message.delivery_error = error
+        elif state in order and (
+            current not in order
+            or order.index(DeliveryState(state)) > order.index(DeliveryState(current))
+        ):
+            message.delivery_state = state
+            if state == DeliveryState.DELIVERED:
+                message.delivered_at = timezone.now()
+        else:
+            return message
+        message.save(update_fields=["delivery_state", "delivery_error", "delivered_at"])
+        events.delivery_event(message)
+    return message
+
+
+def _reply_identity(ticket: Ticket) -> ContactIdentity | None:
+    """The address the customer last wrote from on this ticket, else one for its inbox."""
+    last_inbound = (
+        ticket.messages.filter(direction=Direction.INBOUND, identity__isnull=False)
+        .select_related("identity")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if last_inbound is not None:
+        return last_inbound.identity
+    return ticket.contact.identities.filter(kind=ticket.inbox.identity_kind).first()
+
+
+def _new_message_id(ticket: Ticket) -> str:
+    return f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{settings.HELPDESK_EMAIL_DOMAIN}>"
+
+
+def message_reply(
+    *,
+    ticket: Ticket,
+    text: str,
+    author: User | None = None,
+    author_type: str = AuthorType.AGENT,
+    html: str = "",
+    identity: ContactIdentity | None = None,
+    inbox: Inbox | None = None,
+    files: tuple[tuple[str, str, bytes], ...] = (),
+    metadata: dict | None = None,
+    send_after: datetime | None = None,
+) -> Message:
+    """Queue a reply to the customer; a Celery task delivers it after commit.
+
+    With ``send_after`` (quiet hours) the message waits, queued and visible, until the
+    outbound sweep finds it due.
+    """
+    identity = identity or _reply_identity(ticket)
+    if inbox is None:
+        inbox = ticket.inbox
+        if identity is not None and identity.kind != inbox.identity_kind:
+            inbox = (
+                Inbox.objects.filter(enabled=True, kind__in=_inbox_kinds_for(identity.kind))
+                .order_by("pk")
+                .first()
+                or inbox
+            )
+    now = timezone.now()
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            inbox=inbox,
+            direction=Direction.OUTBOUND,
+            kind=MessageKind.MESSAGE,
+            author_type=author_type,
+            author=author,
+            identity=identity,
+            subject=_reply_subject(ticket),
+            text=text,
+            html=html,
+            external_id=_new_message_id(ticket) if inbox.kind == "email" else None,
+            threading_reason=ThreadingReason.AGENT,
+            delivery_state=DeliveryState.QUEUED,
+            next_attempt_at=send_after,
+            metadata=metadata or {},
+        )
+        for filename, content_type, content in files:
+            attachment_store(
+                message=message, filename=filename, content_type=content_type, content=content
+            )
+        fields = ["last_message_at", "updated_at"]
+        ticket.last_message_at = now
+        first_response = author_type == AuthorType.AGENT and ticket.first_response_at is None
+        if first_response:
+            ticket.first_response_at = now
+            fields.append("first_response_at")
+        if ticket.status == TicketStatus.NEW:
+            ticket.status = TicketStatus.OPEN
+            fields.append("status")
+            domain_events.emit(
+                domain_events.TicketStatusChanged(
+                    ticket_id=ticket.pk,
+                    old=TicketStatus.NEW,
+                    new=TicketStatus.OPEN,
+                    actor_id=author.pk if author else None,
+                )
+            )
+        ticket.save(update_fields=fields)
+        events.message_event(message)
+        domain_events.emit(
+            domain_events.ReplySent(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                author_id=author.pk if author else None,
+                author_type=str(author_type),
+                first_response=first_response,
+            )
+        )
+        if send_after is None or send_after <= now:
+            _enqueue_delivery(message.pk)
+    return message
+
+
+def _inbox_kinds_for(identity_kind: str) -> list[str]:
+    from helpdesk.tickets.models import IDENTITY_KIND_FOR_INBOX
+
+    return [str(k) for k, v in IDENTITY_KIND_FOR_INBOX.items() if v == identity_kind]
+
+
+def _reply_subject(ticket: Ticket) -> str:
+    subject = ticket.subject or ""
+    token = f"[#{ticket.pk}]"
+    if token not in subject:
+        subject = f"{subject} {token}".strip()
+    if not subject.lower().startswith("re:"):
+        subject = f"Re: {subject}"
+    return subject[:255]
+
+
+def note_add(*, ticket: Ticket, author: User, text: str) -> Message:
+    with transaction.atomic():
+        message = Message.objects.create(
+            ticket=ticket,
+            direction=Direction.OUTBOUND,
+            kind=MessageKind.NOTE,
+            author_type=AuthorType.AGENT,
+            author=author,
+            text=text,
+            delivery_state=DeliveryState.RECEIVED,
+        )
+        events.message_event(message)
+    return message
+
+
+def _enqueue_delivery(message_id: int) -> None:
+    from helpdesk.tickets.tasks import message_deliver_task
+
+    # robust: a broker that is down must not fail the request that queued the reply; the
+    # message stays queued and the outbound sweep enqueues it again.
+    transaction.on_commit(lambda: message_deliver_task.delay(message_id), robust=True)
+
+
+class RetryLater(Exception):
+    def __init__(self, countdown: int) -> None:
+        super().__init__(countdown)
+        self.countdown = countdown
+
+
+def _backoff_seconds(attempt: int) -> int:
+    return settings.HELPDESK_DELIVERY_BACKOFF_SECONDS * (2 ** max(attempt - 1, 0))
+
+
+def message_deliver(*, message_id: int) -> str:
+    """Hand one queued message to its channel, exactly once.
+
+    The state moves queued -> sending in its own committed transaction before the provider is
+    called, so a second task for the same message (a duplicate enqueue, a redelivery after a
+    worker died) finds it no longer queued and does nothing. Returns the resulting state.
+    Raises RetryLater after a transient failure (the message is queued again).
+    """
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("inbox", "identity", "ticket")
+            .get(pk=message_id)
+        )
+        if message.delivery_state != DeliveryState.QUEUED:
+            return "skipped"
+        inbox = message.inbox
+        if inbox is None or message.identity is None:
+            return _mark_failed(message, reason="No channel or recipient for this message.")
+        try:
+            adapter = get_adapter(inbox.kind)
+        except LookupError as exc:
+            return _mark_failed(message, reason=str(exc))
+        if not adapter.is_configured(inbox.config):
+            message.delivery_state = DeliveryState.OUTBOX
+            message.delivery_error = ""
+            message.save(update_fields=["delivery_state", "delivery_error"])
+            events.delivery_event(message)
+            return message.delivery_state
+        if message.identity.opted_out_at is not None:
+            return _mark_failed(message, reason="The customer opted out of messages here.")
+        message.delivery_state = DeliveryState.SENDING
+        message.delivery_attempts += 1
+        message.last_attempt_at = timezone.now()
+        message.save(update_fields=["delivery_state", "delivery_attempts", "last_attempt_at"])
+        outbound = _outbound_payload(message)
+
+    try:
+        result = adapter.send(outbound)
+    except DeliveryError as exc:
+        if exc.permanent or message.delivery_attempts >= settings.HELPDESK_DELIVERY_MAX_ATTEMPTS:
+            return _mark_failed(message, reason=exc.reason, code=exc.code)
+        countdown = _backoff_seconds(message.delivery_attempts)
+        Message.objects.filter(pk=message.pk, delivery_state=DeliveryState.SENDING).update(
+            delivery_state=DeliveryState.QUEUED,
+            delivery_error=exc.reason,
+            next_attempt_at=timezone.now() + timedelta(seconds=countdown),
+        )
+        raise RetryLater(countdown) from exc
+
+    message.delivery_state = DeliveryState.SENT
+    message.delivery_error = ""
+    message.sent_at = timezone.now()
+    message.next_attempt_at = None
+    message.external_id = result.external_id or message.external_id
+    message.save(
+        update_fields=[
+            "delivery_state",
+            "delivery_error",
+            "sent_at",
+            "next_attempt_at",
+            "external_id",
+        ]
+    )
+    events.delivery_event(message)
+    return message.delivery_state
+
+
+def _mark_failed(message: Message, *, reason: str, code: str = "") -> str:
+    message.delivery_state = DeliveryState.FAILED
+    message.delivery_error = f"{code}: {reason}" if code and code not in reason else reason
+    message.next_attempt_at = None
+    message.save(update_fields=["delivery_state", "delivery_error", "next_attempt_at"])
+    events.delivery_event(message)
+    return message.delivery_state
+
+
+def _outbound_payload(message: Message) -> OutboundMessage:
+    ticket = message.ticket
+    inbox = message.inbox
+    identity = message.identity
+    assert inbox is not None and identity is not None
+    earlier_ids = (
+        ticket.messages.filter(inbox=inbox, kind=MessageKind.MESSAGE, external_id__isnull=False)
+        .exclude(pk=message.pk)
+        .order_by("created_at", "id")
+        .values_list("external_id", flat=True)
+    )
+    thread = tuple(external_id for external_id in earlier_ids if external_id)
+    return OutboundMessage(
+        message_id=message.pk,
+        ticket_id=ticket.pk,
+        inbox_id=inbox.pk,
+        inbox_name=inbox.name,
+        inbox_config=dict(inbox.config),
+        to=Recipient(kind=identity.kind, address=identity.address, name=identity.display_name),
+        text=message.text,
+        html=message.html,
+        subject=message.subject,
+        external_id=message.external_id,
+        thread=thread,
+        attachments=tuple(
+            OutboundAttachment(a.filename, a.content_type, a.file.path)
+            for a in message.attachments.order_by("pk")
+        ),
+        language=ticket.language or ticket.contact.language,
+        metadata=dict(message.metadata),
+    )
+
+
+def outbound_requeue_stale(*, now: datetime | None = None) -> dict[str, int]:
+    """Sweep the outbound queue: re-enqueue due retries, fail sends a worker abandoned.
+
+    A message left in ``sending`` by a worker that died mid-call may or may not have reached
+    the customer; it is marked failed with that reason rather than risking a second send.
+    """
+    now = now or timezone.now()
+    due = list(
+        Message.objects.filter(delivery_state=DeliveryState.QUEUED)
+        .filter(
+            Q(next_attempt_at__lte=now)
+            # queued but never picked up: the enqueue was lost (broker down at commit)
+            | Q(next_attempt_at__isnull=True, created_at__lte=now - timedelta(minutes=2))
+        )
+        .values_list("pk", flat=True)[:1000]
+    )
+    for message_id in due:
+        _enqueue_delivery(message_id)
+    abandoned = Message.objects.filter(
+        delivery_state=DeliveryState.SENDING,
+        last_attempt_at__lte=now - timedelta(minutes=15),
+    )
+    failed = 0
+    for message in abandoned.select_related("ticket")[:1000]:
+        _mark_failed(
+            message,
+            reason="Sending was interrupted; the message may not have reached the customer.",
+        )
+        failed += 1
+    return {"requeued": len(due), "abandoned": failed}

@@ -1,0 +1,414 @@
+"""The receive path: inbound messages, one or a batch, stored in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from datetime import datetime
+from functools import cached_property
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from helpdesk import domain_events
+from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
+from helpdesk.contacts.services import identity_sighting_note
+from helpdesk.contracts import (
+    InboundMessage,
+    ReceiveResult,
+    Sender,
+)
+from helpdesk.tickets import events
+from helpdesk.tickets.models import (
+    AuthorType,
+    DeliveryState,
+    Direction,
+    Inbox,
+    Message,
+    MessageKind,
+    RawInbound,
+    RawStatus,
+    Ticket,
+    TicketStatus,
+)
+from helpdesk.tickets.services.common import (
+    _automations_run,
+    _sla_status_change,
+    _ticket_start_clocks,
+    _update_many,
+    attachment_store,
+    ticket_status_event,
+)
+from helpdesk.tickets.threading import ticket_for_inbound
+from orders_link.models import Order
+
+logger = logging.getLogger(__name__)
+
+
+def message_receive(*, inbound: InboundMessage) -> ReceiveResult:
+    """Store one inbound message: deduplicated, threaded, announced live after commit.
+
+    The (inbox, external_id) constraint decides between concurrent deliveries of the same
+    message: the loser's transaction rolls back whole and its second pass finds the winner's
+    message. The same second pass settles two first messages from a new address racing to
+    create its identity.
+    """
+    return messages_receive(inbounds=[inbound])[0]
+
+
+def messages_receive(*, inbounds: list[InboundMessage]) -> list[ReceiveResult]:
+    """Store a batch of inbound messages in one transaction; results in the same order.
+
+    Each message gets the outcome ``message_receive`` would give it one after the other
+    (a later message of the batch threads into a ticket an earlier one opened), but what the
+    batch shares is read once: the inbox, which messages are already stored, the senders'
+    identities, the contacts' recent tickets, SLA policies, automation rules; and its live
+    events go out together. If it raises, nothing of the batch is stored: callers then
+    receive the batch one message at a time to isolate the one that fails.
+    """
+    try:
+        with transaction.atomic():
+            return _receive_batch(inbounds)
+    except IntegrityError:
+        with transaction.atomic():
+            return _receive_batch(inbounds)
+
+
+def _receive_batch(inbounds: list[InboundMessage]) -> list[ReceiveResult]:
+    batches: dict[int, _ReceiveBatch] = {}
+    with events.batched(), domain_events.batched():
+        results = []
+        for inbound in inbounds:
+            batch = batches.get(inbound.inbox_id)
+            if batch is None:
+                same_inbox = [i for i in inbounds if i.inbox_id == inbound.inbox_id]
+                batch = batches[inbound.inbox_id] = _ReceiveBatch(same_inbox)
+            results.append(batch.receive(inbound))
+        for batch in batches.values():
+            batch.save()
+    return results
+
+
+class _ReceiveBatch:
+    """The reads a batch of one inbox's messages shares, and the writes it can put off."""
+
+    def __init__(self, inbounds: list[InboundMessage]) -> None:
+        self.inbox = Inbox.objects.select_related("team").get(pk=inbounds[0].inbox_id)
+        external_ids = {i.external_id for i in inbounds if i.external_id}
+        self.stored: dict[str, Message] = {}
+        if external_ids:
+            for message in Message.objects.select_related("ticket").filter(
+                inbox=self.inbox, external_id__in=external_ids
+            ):
+                self.stored[message.external_id or ""] = message
+        # The raw payloads of the messages that are not duplicates, in one statement.
+        fresh, seen = [], set(self.stored)
+        for inbound in inbounds:
+            if inbound.external_id:
+                if inbound.external_id in seen:
+                    continue
+                seen.add(inbound.external_id)
+            if inbound.raw:
+                fresh.append(
+                    RawInbound(
+                        inbox=self.inbox,
+                        source=inbound.source[:255],
+                        content_type=inbound.raw_content_type[:255],
+                        payload=inbound.raw,
+                        status=RawStatus.ACCEPTED,
+                    )
+                )
+        self.raws = deque(RawInbound.objects.bulk_create(fresh))
+        by_kind: dict[str, set[str]] = {}
+        for inbound in inbounds:
+            by_kind.setdefault(inbound.sender.kind, set()).add(
+                normalize_address(inbound.sender.kind, inbound.sender.address)
+            )
+        self.identities: dict[tuple[str, str], ContactIdentity] = {}
+        for kind, addresses in by_kind.items():
+            for identity in ContactIdentity.objects.select_related("contact").filter(
+                kind=kind, address__in=addresses
+            ):
+                self.identities[(kind, identity.address)] = identity
+        self.known_contacts = {identity.contact_id for identity in self.identities.values()}
+        self.new_identities = self._identities_create(inbounds)
+        self.with_orders = set(
+            Order.objects.filter(contact_id__in=self.known_contacts)
+            .values_list("contact_id", flat=True)
+            .distinct()
+        )
+        self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
+        # One instance per ticket for the whole batch, saved once at its end.
+        self.tickets: dict[int, Ticket] = {}
+        self.unsaved: dict[int, set[str]] = {}
+        self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
+        self._rules: dict[str, list] = {}
+
+    def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str]]:
+        """Senders never seen before, each with a new contact, from their first message;
+        two statements for the batch. Returns their keys."""
+        first: dict[tuple[str, str], Sender] = {}
+        for inbound in inbounds:
+            key = (
+                inbound.sender.kind,
+                normalize_address(inbound.sender.kind, inbound.sender.address),
+            )
+            if key not in self.identities:
+                first.setdefault(key, inbound.sender)
+        if not first:
+            return set()
+        now = timezone.now()
+        contacts = Contact.objects.bulk_create(
+            [Contact(name=sender.name[:200]) for sender in first.values()]
+        )
+        created = ContactIdentity.objects.bulk_create(
+            [
+                ContactIdentity(
+                    contact=contact,
+                    kind=kind,
+                    address=address,
+                    display_name=sender.name[:200],
+                    verified=sender.verified,
+                    last_seen_at=now,
+                )
+                for ((kind, address), sender), contact in zip(first.items(), contacts, strict=True)
+            ]
+        )
+        self.identities.update(zip(first, created, strict=True))
+        return set(first)
+
+    @cached_property
+    def latest(self) -> dict[int, Ticket]:
+        """Each known contact's latest ticket here that the reopen window may still join."""
+        latest: dict[int, Ticket] = {}
+        for ticket in (
+            Ticket.objects.filter(
+                contact_id__in=self.known_contacts, inbox=self.inbox, merged_into__isnull=True
+            )
+            .exclude(status=TicketStatus.CLOSED)
+            .filter(last_message_at__gte=timezone.now() - self.inbox.reopen_window)
+            .order_by("-last_message_at", "-id")
+        ):
+            latest.setdefault(ticket.contact_id, ticket)
+        return latest
+
+    @cached_property
+    def sla_policies(self) -> list:
+        from helpdesk.sla.selectors import sla_policies_active
+
+        return sla_policies_active()
+
+    def rules(self, trigger: str) -> list:
+        from helpdesk.automations.services import rules_active
+
+        if trigger not in self._rules:
+            self._rules[trigger] = rules_active(trigger)
+        return self._rules[trigger]
+
+    def recent(
+        self, *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+    ) -> Ticket | None:
+        """``by_reopen_window``, answered from what the batch read and did so far."""
+        ticket = self.touched.get(contact.pk) or self.latest.get(contact.pk)
+        if ticket is not None:
+            ticket = self.tickets.get(ticket.pk, ticket)
+        if (
+            ticket is None
+            or ticket.status == TicketStatus.CLOSED
+            or ticket.merged_into_id is not None
+            or ticket.last_message_at is None
+            or ticket.last_message_at < now - inbox.reopen_window
+        ):
+            return None
+        return ticket
+
+    def identity_for(self, inbound: InboundMessage, now: datetime) -> ContactIdentity:
+        sender = inbound.sender
+        key = (sender.kind, normalize_address(sender.kind, sender.address))
+        identity = self.identities[key]
+        if key in self.new_identities:  # created from this very message
+            self.new_identities.discard(key)
+            return identity
+        fields, contact_fields = identity_sighting_note(
+            identity, name=sender.name, verified=sender.verified, seen_at=now
+        )
+        _identity, old_fields, old_contact_fields = self.sighted.get(
+            identity.pk, (identity, set(), set())
+        )
+        self.sighted[identity.pk] = (
+            identity,
+            old_fields | set(fields),
+            old_contact_fields | set(contact_fields),
+        )
+        return identity
+
+    def save(self) -> None:
+        """What the batch put off: the tickets, identities and contacts it changed, one
+        statement per model and set of changed fields."""
+        now = timezone.now()
+        tickets = []
+        for pk, fields in self.unsaved.items():
+            self.tickets[pk].updated_at = now
+            tickets.append((self.tickets[pk], fields | {"updated_at"}))
+        _update_many(Ticket, tickets)
+        _update_many(ContactIdentity, [(i, fields) for i, fields, _c in self.sighted.values()])
+        contacts = []
+        for identity, _fields, fields in self.sighted.values():
+            if fields:
+                identity.contact.updated_at = now
+                contacts.append((identity.contact, fields | {"updated_at"}))
+        _update_many(Contact, contacts)
+
+    def receive(self, inbound: InboundMessage) -> ReceiveResult:
+        inbox = self.inbox
+        if inbound.external_id:
+            existing = self.stored.get(inbound.external_id)
+            if existing is not None:
+                return ReceiveResult("duplicate", existing.ticket, existing)
+
+        now = timezone.now()
+        raw = self.raws.popleft() if inbound.raw else None
+        identity = self.identity_for(inbound, now)
+        contact = identity.contact
+        if inbound.language and not contact.language:
+            contact.language = inbound.language
+            contact.save(update_fields=["language", "updated_at"])
+
+        ticket, reason = ticket_for_inbound(
+            inbound=inbound, inbox=inbox, contact=contact, now=now, recent=self.recent
+        )
+        created = ticket is None
+        if ticket is not None:
+            ticket = self.tickets.setdefault(ticket.pk, ticket)
+        else:
+            ticket = Ticket.objects.create(
+                contact=contact,
+                inbox=inbox,
+                team=inbox.team,
+                subject=_subject_for(inbound),
+                language=inbound.language or contact.language,
+                last_message_at=now,
+                last_inbound_at=now,
+            )
+            self.tickets[ticket.pk] = ticket
+        message = Message.objects.create(
+            ticket=ticket,
+            inbox=inbox,
+            direction=Direction.INBOUND,
+            kind=MessageKind.MESSAGE,
+            author_type=AuthorType.CONTACT,
+            identity=identity,
+            subject=inbound.subject[:255],
+            text=inbound.text,
+            html=inbound.html,
+            external_id=inbound.external_id or None,
+            threading_reason=reason,
+            metadata=dict(inbound.metadata),
+            raw=raw,
+            delivery_state=DeliveryState.RECEIVED,
+        )
+        if inbound.external_id:
+            self.stored[inbound.external_id] = message
+        for item in inbound.attachments:
+            attachment_store(
+                message=message,
+                filename=item.filename,
+                content_type=item.content_type,
+                content=item.content,
+                content_id=item.content_id,
+                inline=item.inline,
+            )
+        if not created:
+            self.unsaved.setdefault(ticket.pk, set()).update(_ticket_touch_inbound(ticket, now=now))
+        if ticket.order_id is None and contact.pk in self.with_orders:
+            ticket_link_order_from_message(ticket=ticket, message=message)
+        if created:
+            _ticket_start_clocks(ticket, policies=self.sla_policies)
+        trigger = "created" if created else "updated"
+        _automations_run(ticket, trigger=trigger, rules=self.rules(trigger))
+        if ticket.inbox_id == inbox.pk:
+            self.touched[ticket.contact_id] = ticket
+        events.message_event(message, created_ticket=created)
+        if created:
+            domain_events.emit(
+                domain_events.TicketCreated(
+                    ticket_id=ticket.pk,
+                    inbox_id=inbox.pk,
+                    channel=inbox.kind,
+                    contact_id=contact.pk,
+                )
+            )
+        domain_events.emit(
+            domain_events.MessageReceived(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                inbox_id=inbox.pk,
+                channel=inbox.kind,
+                created_ticket=created,
+            )
+        )
+        return ReceiveResult("created" if created else "threaded", ticket, message)
+
+
+def ticket_open(
+    *,
+    contact: Contact,
+    inbox: Inbox,
+    subject: str,
+    order: Order | None = None,
+    language: str = "",
+) -> Ticket:
+    """Open a ticket from our side (a proactive notice), before any customer message."""
+    now = timezone.now()
+    return Ticket.objects.create(
+        contact=contact,
+        inbox=inbox,
+        team=inbox.team,
+        subject=subject[:255],
+        order=order,
+        language=language or contact.language,
+        last_message_at=now,
+    )
+
+
+def ticket_link_order_from_message(*, ticket: Ticket, message: Message) -> None:
+    """Link the order the customer is writing about, when it is theirs to ask about."""
+    from orders_link.selectors import order_for_message
+
+    order = order_for_message(contact=ticket.contact, text=f"{message.subject}\n{message.text}")
+    if order is not None:
+        ticket.order = order
+        ticket.save(update_fields=["order", "updated_at"])
+        domain_events.emit(domain_events.OrderLinked(ticket_id=ticket.pk, order_id=order.pk))
+
+
+def _subject_for(inbound: InboundMessage) -> str:
+    subject = inbound.subject.strip()
+    if subject:
+        return subject[:255]
+    first_line = next((line.strip() for line in inbound.text.splitlines() if line.strip()), "")
+    return (first_line[:77] + "...") if len(first_line) > 80 else first_line
+
+
+def _ticket_touch_inbound(ticket: Ticket, *, now: datetime) -> list[str]:
+    """A customer wrote on the ticket: it moves up and reopens. Changes the instance;
+    returns the changed fields for the caller to save."""
+    ticket.last_message_at = now
+    ticket.last_inbound_at = now
+    fields = ["last_message_at", "last_inbound_at", "updated_at"]
+    if ticket.status in {TicketStatus.PENDING, TicketStatus.SOLVED}:
+        if ticket.status == TicketStatus.SOLVED:
+            ticket.reopened_count += 1
+            ticket.solved_at = None
+            fields += ["reopened_count", "solved_at"]
+        ticket_status_event(ticket, old=ticket.status, new=TicketStatus.OPEN, actor=None)
+        domain_events.emit(
+            domain_events.TicketStatusChanged(
+                ticket_id=ticket.pk, old=ticket.status, new=TicketStatus.OPEN
+            )
+        )
+        fields += _sla_status_change(ticket, old=ticket.status, new=TicketStatus.OPEN, now=now)
+        ticket.status = TicketStatus.OPEN
+        ticket.status_changed_at = now
+        fields += ["status", "status_changed_at"]
+    return fields
