@@ -25,8 +25,8 @@ from helpdesk.env import (
     env_email,
     env_float,
     env_host,
-    env_int,
     env_hosts,
+    env_int,
     env_origins,
     env_path,
     env_pattern,
@@ -533,3 +533,6 @@ CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
     "task": "helpdesk.reports.tasks.reports_digest_task",
     "schedule": 3600.0,
 }
+
+# The WhatsApp inbox's approved template (by name in its config) for surveys outside 24 h.
+CSAT_WHATSAPP_TEMPLATE = env_str("CSAT_WHATSAPP_TEMPLATE", "csat")

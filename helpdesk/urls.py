@@ -3,9 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from helpdesk.demo_shop import demo_shop
-
 from helpdesk.accounts import auth as accounts_auth
+from helpdesk.demo_shop import demo_shop
 from helpdesk.health import healthz
 
 urlpatterns = [
@@ -35,9 +34,9 @@ urlpatterns = [
     path("inbox/", include("helpdesk.inbox.urls")),
     path("orders/", include("orders_link.urls")),
     path("reports/", include("helpdesk.reports.urls")),
-
     path("help/", include("knowledge_base.urls")),
     path("", include("knowledge_base.workspace_urls")),
+    path("csat/", include("helpdesk.csat.urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),
 ]
