@@ -58,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sockets", type=int, default=GOAL_SOCKETS)
     parser.add_argument("--replies", type=int, default=300, help="agent replies to time")
+    parser.add_argument("--connecting", type=int, default=20, help="handshakes at once")
     parser.add_argument("--seconds", type=float, default=600.0, help="upper bound on the run")
     args = parser.parse_args()
     limit = raise_file_limit(args.sockets + 200)
@@ -117,6 +118,8 @@ def main() -> None:
         f"{result['rss_connected'] / 2**20:.1f} MiB with {connected} sockets: "
         f"{per_socket / 1024:.1f} KiB per socket"
     )
+    for reason, count in sorted(result["reasons"].items(), key=lambda item: -item[1])[:5]:
+        print(f"  {count} failed: {reason}")
     lost = result["sent"] - len(result["latencies"])
     print(f"replies sent: {result['sent']}, received: {len(result['latencies'])}, lost: {lost}")
     print(_stack.summary("agent reply -> widget", result["latencies"]))
@@ -181,16 +184,21 @@ async def run(port: int, key: str, visitors, args, server_pid: int) -> dict:
 
     rss_idle = rss_bytes(server_pid)
     began = time.monotonic()
-    semaphore = asyncio.Semaphore(100)
+    # daphne drops a handshake its application has not accepted within 5 s: connecting more
+    # at once than the server accepts in that time only turns connects into failures.
+    semaphore = asyncio.Semaphore(args.connecting)
 
     async def guarded(token):
         async with semaphore:
             return await open_one(token)
 
     results = await asyncio.gather(*(guarded(t) for t, _ in visitors), return_exceptions=True)
+    reasons: dict[str, int] = {}
     for item in results:
         if isinstance(item, BaseException):
             failed += 1
+            reason = f"{type(item).__name__}: {item}"[:160]
+            reasons[reason] = reasons.get(reason, 0) + 1
         else:
             sockets.append(item)
     connect_s = time.monotonic() - began
@@ -224,6 +232,7 @@ async def run(port: int, key: str, visitors, args, server_pid: int) -> dict:
         "connected": len(sockets),
         "failed": failed,
         "connect_s": connect_s,
+        "reasons": reasons,
         "rss_idle": rss_idle,
         "rss_connected": rss_connected,
         "sent": sent,
