@@ -92,6 +92,7 @@ MALFORMED = {
     "SLA_AT_RISK_MINUTES": "-60",
     "AUTO_CLOSE_DAYS": "4 days",
     "TICKETS_PER_PAGE": "0",
+    "ASSIGN_ON_REPLY": "if free",
     "ELASTICSEARCH_URL": "localhost:9200",
     "ELASTICSEARCH_INDEX_PREFIX": "Help Desk",
     "SEARCH_BACKEND": "elastic search",
