@@ -213,3 +213,17 @@ def env_secret(name: str) -> str:
             "(check for a trailing newline)"
         )
     return raw
+
+
+def env_float(name: str, default: float) -> float:
+    """A positive number of seconds (or any positive quantity)."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise ImproperlyConfigured(f"{name} must be a positive number, got {raw!r}")
+    return value

@@ -9,6 +9,7 @@ README lists; it refuses to start with DEBUG on or without its own SECRET_KEY.
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,8 +23,10 @@ from helpdesk.env import (
     env_choice,
     env_choices,
     env_email,
+    env_float,
     env_host,
     env_hosts,
+    env_int,
     env_origins,
     env_path,
     env_pattern,
@@ -76,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "channels",
     "helpdesk",
     "helpdesk.accounts",
@@ -104,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -177,11 +182,25 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer, Celery broker, cache ------------------------------------------------
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+# Every Redis client connects and waits for an answer within a bound: a Redis that hangs makes a
+# command fail after these seconds, and the caller carries on without it (see README, Faults).
+REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 1.0)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 2.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "helpdesk"},
+            "BACKEND": "helpdesk.channel_layer.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                        # the layer waits for messages 1 s at a time (helpdesk/channel_layer.py)
+                        "socket_timeout": max(REDIS_SOCKET_TIMEOUT, 1.0) + 1.0,
+                    }
+                ],
+                "prefix": "helpdesk",
+            },
         }
     }
     CACHES = {
@@ -189,6 +208,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "helpdesk",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+                "socket_timeout": REDIS_SOCKET_TIMEOUT / 4,
+            },
         }
     }
 else:
@@ -213,17 +236,34 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A task a dead worker had taken is handed out again after this long. Retries wait in the
+    # worker that took them (up to DELIVERY_BACKOFF_SECONDS doubled each attempt), so this stays
+    # long; what a crash leaves is picked up by the worker's start-up sweep and beat's sweeps.
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+# A task that cannot be handed to the broker fails fast; every enqueue has a sweep behind it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "outbound-requeue-stale": {
         "task": "helpdesk.tickets.tasks.outbound_requeue_stale_task",
         "schedule": 60.0,
     },
-    # Inbound payloads still waiting after a minute: their drain task was lost.
+    # Inbound payloads still waiting after 15 s: their drain task was lost (a worker crash,
+    # the broker down at the time). An unconsumed sweep expires rather than piling up.
     "raw-inbound-sweep": {
         "task": "helpdesk.tickets.tasks.raw_inbound_sweep_task",
-        "schedule": 60.0,
+        "schedule": 10.0,
+        "options": {"expires": 10},
     },
     "automations-time-rules": {
         "task": "helpdesk.automations.tasks.automations_time_task",
@@ -247,6 +287,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# Log-in throttling (django-axes): LOGIN_FAILURE_LIMIT failures lock the user name (from any
+# address) and the client address (for any name) for LOGIN_LOCKOUT_MINUTES; an administrator
+# unlocks earlier (Users: "Unlock log-in"), and so does resetting the password by email.
+AUTHENTICATION_BACKENDS = [
+    "helpdesk.accounts.auth.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_CALLABLE = "helpdesk.accounts.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = False
+# The client address is the connection's; behind a proxy set the number of proxies in front.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if env_int("LOGIN_PROXY_COUNT", 0) else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = env_int("LOGIN_PROXY_COUNT", 0) or None
+AXES_VERBOSE = False
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
 LOGIN_REDIRECT_URL = "inbox:ticket_list"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -407,6 +466,13 @@ WEBCHAT_MAX_TEXT_CHARS = env_bounded_int("WEBCHAT_MAX_TEXT_CHARS", 4000, minimum
 WEBCHAT_MAX_IMAGE_BYTES = env_bounded_int("WEBCHAT_MAX_IMAGE_BYTES", 2 * 1024 * 1024, minimum=1)
 WEBCHAT_RATE_MESSAGES = env_bounded_int("WEBCHAT_RATE_MESSAGES", 10, minimum=1)
 WEBCHAT_RATE_SECONDS = env_bounded_int("WEBCHAT_RATE_SECONDS", 10, minimum=1)
+# Per client address, over every visitor and socket: messages, and new conversations.
+WEBCHAT_RATE_IP_MESSAGES = env_bounded_int("WEBCHAT_RATE_IP_MESSAGES", 60, minimum=1)
+WEBCHAT_RATE_IP_SECONDS = env_bounded_int("WEBCHAT_RATE_IP_SECONDS", 60, minimum=1)
+WEBCHAT_RATE_IP_CONVERSATIONS = env_bounded_int("WEBCHAT_RATE_IP_CONVERSATIONS", 10, minimum=1)
+WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_bounded_int(
+    "WEBCHAT_RATE_IP_CONVERSATION_SECONDS", 600, minimum=1
+)
 
 
 LOGGING = {
@@ -469,3 +535,6 @@ CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
     "task": "helpdesk.reports.tasks.reports_digest_task",
     "schedule": 3600.0,
 }
+
+# The WhatsApp inbox's approved template (by name in its config) for surveys outside 24 h.
+CSAT_WHATSAPP_TEMPLATE = env_str("CSAT_WHATSAPP_TEMPLATE", "csat")

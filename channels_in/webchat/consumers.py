@@ -22,6 +22,7 @@ import json
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -44,12 +45,15 @@ from channels_in.webchat.services import (
     webchat_visitor_typing,
 )
 from channels_in.webchat.visitors import visitor_group
+from helpdesk.security.ratelimit import rate_hit
 from helpdesk.tickets.models import Inbox, InboxKind
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
 CLOSE_POLICY = 1008
+# A visitor's "typing" is relayed at most this often per socket (seconds).
+TYPING_INTERVAL = 1.0
 
 
 def _load_inbox(webhook_key: str) -> Inbox | None:
@@ -58,13 +62,42 @@ def _load_inbox(webhook_key: str) -> Inbox | None:
     ).first()
 
 
+def _rate_allowed(*, visitor: str, client_ip: str, new_conversation: bool) -> bool:
+    """Messages per visitor (over all their sockets), per address, and new conversations per
+    address: counted in the shared cache, so the limits hold across sockets and processes."""
+    if not rate_hit(
+        bucket="webchat-visitor",
+        key=visitor,
+        limit=settings.WEBCHAT_RATE_MESSAGES,
+        seconds=settings.WEBCHAT_RATE_SECONDS,
+    ):
+        return False
+    if not rate_hit(
+        bucket="webchat-ip",
+        key=client_ip,
+        limit=settings.WEBCHAT_RATE_IP_MESSAGES,
+        seconds=settings.WEBCHAT_RATE_IP_SECONDS,
+    ):
+        return False
+    return not new_conversation or rate_hit(
+        bucket="webchat-ip-new",
+        key=client_ip,
+        limit=settings.WEBCHAT_RATE_IP_CONVERSATIONS,
+        seconds=settings.WEBCHAT_RATE_IP_CONVERSATION_SECONDS,
+    )
+
+
 class WidgetConsumer(AsyncWebsocketConsumer):
     inbox: Inbox | None = None
     visitor: Visitor | None = None
+    # Whether the visitor has written before (their first message opens a conversation).
+    known: bool = False
+    typing_at: float = 0.0
 
     async def connect(self) -> None:
         self.group = ""
-        self.sent_times: list[float] = []
+        client = self.scope.get("client") or ("", 0)
+        self.client_ip = str(client[0] or "")
         key = self.scope["url_route"]["kwargs"]["webhook_key"]
         # A NUL byte cannot be in any key (nor in PostgreSQL text): refused before the query.
         self.inbox = None if "\x00" in key else await database_sync_to_async(_load_inbox)(key)
@@ -137,17 +170,20 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         token = content.get("visitor") if isinstance(content.get("visitor"), str) else None
         inbox = self.inbox
 
-        def start() -> tuple[Visitor, list[dict], bool]:
+        def start() -> tuple[Visitor, list[dict], bool, bool]:
             visitor = webchat_visitor_start(inbox=inbox, token=token, customer=customer)
             history: dict[int, dict] = {}
+            known = False
             for address in visitor.addresses:
                 identity = visitor_identity(address=address)
                 if identity is not None:
+                    known = True
                     for item in visitor_messages(inbox=inbox, identity=identity, after=after):
                         history[item["id"]] = item
-            return visitor, [history[k] for k in sorted(history)], webchat_available(inbox=inbox)
+            messages = [history[k] for k in sorted(history)]
+            return visitor, messages, webchat_available(inbox=inbox), known
 
-        self.visitor, history, available = await database_sync_to_async(start)()
+        self.visitor, history, available, self.known = await database_sync_to_async(start)()
         self.group = visitor_group(self.visitor.address)
         self.groups_joined = [visitor_group(a) for a in self.visitor.addresses]
         for group in self.groups_joined:
@@ -164,19 +200,17 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if self.visitor.customer_refused:
             await self._error("customer_signature_invalid")
 
-    def _rate_limited(self) -> bool:
-        now = time.monotonic()
-        window = settings.WEBCHAT_RATE_SECONDS
-        self.sent_times = [t for t in self.sent_times if now - t < window]
-        if len(self.sent_times) >= settings.WEBCHAT_RATE_MESSAGES:
-            return True
-        self.sent_times.append(now)
-        return False
+    async def _rate_limited(self) -> bool:
+        assert self.visitor is not None
+        allowed = await sync_to_async(_rate_allowed, thread_sensitive=False)(
+            visitor=self.visitor.address, client_ip=self.client_ip, new_conversation=not self.known
+        )
+        return not allowed
 
     async def _message(self, content: dict[str, Any]) -> None:
         assert self.inbox is not None and self.visitor is not None
         client_id = content.get("client_id")
-        if self._rate_limited():
+        if await self._rate_limited():
             await self._error("rate_limited", client_id=client_id)
             return
         payload = {
@@ -194,11 +228,12 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         except RejectedInput as exc:
             await self._error(exc.reason, client_id=client_id)
             return
+        self.known = True
         await self._send({"type": "ack", "client_id": client_id, "id": result.message.pk})
 
     async def _email(self, content: dict[str, Any]) -> None:
         assert self.inbox is not None and self.visitor is not None
-        if self._rate_limited():
+        if await self._rate_limited():
             await self._error("rate_limited")
             return
         try:
@@ -212,6 +247,10 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def _typing(self) -> None:
         assert self.inbox is not None and self.visitor is not None
+        now = time.monotonic()
+        if now - self.typing_at < TYPING_INTERVAL:
+            return  # the widget says it at most every few seconds; a flood is ignored
+        self.typing_at = now
         inbox, address = self.inbox, self.visitor.address
 
         def ticket_ids() -> list[int]:
