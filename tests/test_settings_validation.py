@@ -93,6 +93,8 @@ MALFORMED = {
     "AUTO_CLOSE_DAYS": "4 days",
     "TICKETS_PER_PAGE": "0",
     "ASSIGN_ON_REPLY": "if free",
+    "REDIS_CONNECT_TIMEOUT": "1s",
+    "REDIS_SOCKET_TIMEOUT": "-2",
     "ELASTICSEARCH_URL": "localhost:9200",
     "ELASTICSEARCH_INDEX_PREFIX": "Help Desk",
     "SEARCH_BACKEND": "elastic search",
