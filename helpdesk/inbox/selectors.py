@@ -338,3 +338,30 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
             )
     items.sort(key=lambda item: item.sort_key)
     return items
+
+
+def reply_identity_default(*, ticket: Ticket, identities: list) -> Any:
+    """The address a reply goes to unless the agent picks another ("Send via").
+
+    The customer's last inbound channel: their latest message on this ticket, else their
+    latest message anywhere; else the channel the ticket's last outbound message (a delay
+    notice, say) went out on; else an address of the ticket's own channel. Addresses the
+    customer opted out of or that bounced are passed over.
+    """
+    usable = {i.pk: i for i in identities if i.reachable}
+    if not usable:
+        return None
+    inbound = Message.objects.filter(
+        direction="in", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    outbound = ticket.messages.filter(
+        direction="out", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    for candidates in (inbound.filter(ticket=ticket), inbound, outbound):
+        found = candidates.values_list("identity_id", flat=True).first()
+        if found is not None:
+            return usable[found]
+    kind = ticket.inbox.identity_kind if ticket.inbox_id else None
+    same_channel = [i for i in usable.values() if i.kind == kind]
+    emails = [i for i in usable.values() if i.kind == "email"]
+    return (same_channel or emails or list(usable.values()))[0]

@@ -27,6 +27,7 @@ from helpdesk.inbox.selectors import (
     BUILTIN_VIEWS,
     SORTS,
     ListQuery,
+    reply_identity_default,
     saved_views_for,
     ticket_page,
     ticket_timeline_items,
@@ -43,7 +44,6 @@ from helpdesk.sla.selectors import ticket_sla_state
 from helpdesk.tickets.models import (
     Attachment,
     DeliveryState,
-    Direction,
     InboxKind,
     Message,
     Priority,
@@ -252,13 +252,7 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
 def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     contact = ticket.contact
     identities = list(contact.identities.order_by("kind", "address"))
-    last_inbound = (
-        ticket.messages.filter(direction=Direction.INBOUND, identity__isnull=False)
-        .order_by("-created_at", "-id")
-        .values_list("identity_id", flat=True)
-        .first()
-    )
-    default_identity = next((i for i in identities if i.pk == last_inbound), None)
+    default_identity = reply_identity_default(ticket=ticket, identities=identities)
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
     from orders_link.models import Shipment
@@ -323,6 +317,15 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
                     files=files,
                     then_status=data["then_status"] or "",
                 )
+                if (
+                    not data["internal"]
+                    and settings.HELPDESK_ASSIGN_ON_REPLY
+                    and ticket.assignee_id is None
+                ):
+                    # Whoever answers an unassigned ticket takes it (ASSIGN_ON_REPLY).
+                    ticket.refresh_from_db(fields=["assignee"])
+                    if ticket.assignee_id is None:
+                        ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
                 mentions_record(message=message, author=request.user)
             return redirect("inbox:ticket_detail", pk=ticket.pk)
         ticket_mark_read(ticket=ticket, user=request.user)
