@@ -39,9 +39,9 @@ def article_translations(*, article: Article, public: bool = True) -> dict[str, 
 
 def article_votes(*, article: Article) -> dict[str, int]:
     counts = article.votes.aggregate(
-        helpful=Count("pk", filter=Q(helpful=True)), unhelpful=Count("pk", filter=Q(helpful=False))
+        yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False))
     )
-    return {"helpful": counts["helpful"] or 0, "unhelpful": counts["unhelpful"] or 0}
+    return {"helpful": counts["yes"] or 0, "unhelpful": counts["no"] or 0}
 
 
 def can_edit_articles(user: User | AnonymousUser) -> bool:
