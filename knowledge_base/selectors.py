@@ -26,7 +26,7 @@ def categories_with_articles(*, language: str) -> list[Category]:
             to_attr="public_articles",
         )
     )
-    return [c for c in categories if c.public_articles]  # type: ignore[attr-defined]
+    return [c for c in categories if getattr(c, "public_articles", None)]
 
 
 def article_translations(*, article: Article, public: bool = True) -> dict[str, Article]:

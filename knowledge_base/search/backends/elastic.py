@@ -224,11 +224,15 @@ class ElasticsearchBackend:
         from helpdesk.tickets.models import Message, Ticket
         from knowledge_base.models import Article
 
-        models = {"article": Article, "ticket": Ticket, "message": Message}
+        counts = {
+            "article": Article.objects.count,
+            "ticket": Ticket.objects.count,
+            "message": Message.objects.count,
+        }
         self.ensure_template()
         total = 0
         for kind in kinds:
-            count = models[kind].objects.count()
+            count = counts[kind]()
             name = self._create_index(kind)
             self.client.indices.put_settings(index=name, settings={"refresh_interval": "-1"})
             done = 0
