@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from chatbot.dialogue.engine import Outcome, Turn, bot_answers
 from chatbot.dialogue.orders import delay_notice_ticket
 from chatbot.dialogue.replies import reply_render
-from chatbot.models import BotConversation, BotTurn, ConversationState, TurnOutcome
+from chatbot.models import (
+    BotConversation,
+    BotTurn,
+    ConversationState,
+    HandoverReason,
+    TurnOutcome,
+)
 from chatbot.nlu import message_understand
 from helpdesk.tickets.models import (
     AuthorType,
@@ -53,11 +59,18 @@ def transcript(ticket: Ticket) -> list[dict[str, str]]:
     ]
 
 
+def _reason_label(reason: str) -> str:
+    try:
+        return str(HandoverReason(reason).label)
+    except ValueError:
+        return reason
+
+
 def handover_summary_text(conversation: BotConversation, *, intent: str, language: str) -> str:
     order = conversation.verified_order or conversation.order
     lines = [
         _("The bot handed this conversation over: %(reason)s.")
-        % {"reason": conversation.get_handover_reason_display() or conversation.handover_reason},
+        % {"reason": _reason_label(conversation.handover_reason)},
         _("Intent: %(intent)s · Language: %(language)s") % {"intent": intent, "language": language},
         _("Order: %(order)s · Verification: %(verification)s")
         % {

@@ -80,7 +80,7 @@ class Outcome:
 
 def bot_settings_for(inbox: Inbox) -> BotSettings:
     """The inbox's bot settings; without a saved row the defaults: on except for email."""
-    found = BotSettings.objects.filter(inbox=inbox).first()
+    found = BotSettings.objects.filter(inbox=inbox).first() if inbox.pk else None
     if found is not None:
         return found
     return BotSettings(inbox=inbox, enabled=inbox.kind != "email")
@@ -172,6 +172,17 @@ class Turn:
                 return proof
 
         intent = understanding.intent
+        slots = understanding.slots
+        if (
+            slots.order_number
+            and (slots.email or slots.postcode)
+            and not (intent in ("contact_human", "complaint") and understanding.confidence >= 0.7)
+            and self._allowed("order_status")
+        ):
+            # An order number with its email or postcode is a proof, whatever else is said.
+            proof = self._proof(understanding, text)
+            if proof is not None:
+                return proof
         if not self._allowed(intent):
             return self._hand_over(HandoverReason.INTENT_NOT_ALLOWED)
         if intent == "contact_human":
