@@ -129,19 +129,33 @@ class Turn:
     # --- the turn --------------------------------------------------------------------------
 
     def run(self, understanding: Understanding) -> Outcome:
+        outcome = self._run(understanding)
+        # The choices offered are remembered, so that "2" or a button's value picks one.
+        pending = dict(self.conversation.pending or {})
+        if outcome.reply is not None and outcome.reply.choices:
+            pending["choices"] = [
+                {"label": c.label, "value": c.value} for c in outcome.reply.choices
+            ]
+        else:
+            pending.pop("choices", None)
+        self.conversation.pending = pending
+        return outcome
+
+    def _run(self, understanding: Understanding) -> Outcome:
         text = self.message.text or ""
         state = self.conversation.state
         pending = self.conversation.pending or {}
         picked = None
-        quick = (self.message.metadata or {}).get("quick_reply")
+        metadata = self.message.metadata or {}
+        quick = metadata.get("quick_reply") or metadata.get("callback_data")
         offered = pending.get("choices") or []
         if offered:
             picked = choice_pick(str(quick or text), offered=offered)
 
         if state == ConversationState.AWAITING_CHOICE and picked:
-            order = Order.objects.filter(pk=int(picked)).first() if picked.isdigit() else None
-            if order is not None and order.pk in pending.get("order_ids", []):
-                return self._answer_order(order, outcome=TurnOutcome.ANSWERED)
+            order = Order.objects.filter(pk__in=pending.get("order_ids", []), number=picked).first()
+            if order is not None:
+                return self._verified(order, VerificationMethod.IDENTITY)
         if picked in {"contact_human"}:
             return self._hand_over(HandoverReason.CONTACT_HUMAN)
         if state == ConversationState.AWAITING_FEEDBACK:
@@ -269,12 +283,12 @@ class Turn:
             self._state(
                 ConversationState.AWAITING_CHOICE,
                 order_ids=[o.pk for o in shown],
-                choices=[{"label": o.number, "value": str(o.pk)} for o in shown],
+                choices=[{"label": o.number, "value": o.number} for o in shown],
             )
             return Outcome(
                 Reply(
                     _("Which order is it about?"),
-                    tuple(Choice(o.number, str(o.pk)) for o in shown),
+                    tuple(Choice(o.number, o.number) for o in shown),
                 ),
                 TurnOutcome.ASKED,
             )

@@ -51,6 +51,11 @@ def reply_render(reply: Reply, *, channel: str) -> Rendered:
     if channel in BUTTON_KINDS:
         if choices:
             metadata["quick_replies"] = choices
+        if channel == "telegram" and choices:
+            # One button a row, under the text; pressing one sends its value back.
+            metadata["telegram_buttons"] = [
+                [{"text": c["label"], "callback_data": c["value"][:64]}] for c in choices
+            ]
         return Rendered(text=reply.text, metadata=metadata)
     if choices:
         metadata["numbered_choices"] = choices
