@@ -18,6 +18,7 @@ urlpatterns = [
     path("orders/", include("orders_link.urls")),
     path("reports/", include("helpdesk.reports.urls")),
     path("csat/", include("helpdesk.csat.urls")),
+    path("settings/", include("helpdesk.workspace_settings.urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),
 ]

@@ -315,3 +315,17 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
             )
     items.sort(key=lambda item: item.sort_key)
     return items
+
+
+def canned_in_language_order(canned, *, language: str):
+    """Canned responses in the ticket's language first, then those without one, then the rest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return canned.annotate(
+        language_rank=Case(
+            When(language=language or "-", then=Value(0)),
+            When(language="", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("language_rank", "name")
