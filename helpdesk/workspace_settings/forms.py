@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import re
 import zoneinfo
 from datetime import date, time, timedelta
@@ -64,7 +65,7 @@ def _parse_periods(text: str) -> list[tuple[time, time]]:
             raise ValidationError(_("%(text)s closes before it opens.") % {"text": part})
         periods.append((opens, closes))
     periods.sort()
-    for (_o1, c1), (o2, _c2) in zip(periods, periods[1:], strict=False):
+    for (_o1, c1), (o2, _c2) in itertools.pairwise(periods):
         if c1 == time(0) or o2 < c1:
             raise ValidationError(_("Periods of one day must not overlap."))
     return periods
