@@ -115,17 +115,21 @@ class SendResult:
     external_id: str | None = None
 
 
-Outcome = Literal["created", "threaded", "duplicate", "claimed"]
+Outcome = Literal["created", "threaded", "duplicate"]
 
 
 @dataclass(frozen=True)
 class ReceiveResult:
-    """What became of one inbound message: a new ticket, a follow-up, a repeat delivery, or
-    a message an inbound interceptor claimed for a ticket (see helpdesk.conversation)."""
+    """What became of one inbound message: a new ticket, a follow-up or a repeated delivery.
+
+    ``claimed_by`` names the inbound interceptor (helpdesk.conversation) that claimed the
+    message for an existing ticket (outcome "threaded"), or is empty.
+    """
 
     outcome: Outcome
     ticket: Ticket
     message: Message
+    claimed_by: str = ""
 
 
 class DeliveryError(Exception):

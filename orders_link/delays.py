@@ -21,6 +21,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
+from helpdesk import domain_events
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.tickets.models import (
     IDENTITY_KIND_FOR_INBOX,
@@ -342,6 +343,14 @@ def delay_notice_send(*, notice_id: int, now: dt.datetime | None = None) -> str:
         notice.channel = identity.kind
         notice.language = language
         notice.send_after = send_after
+        domain_events.emit(
+            domain_events.DelayNotified(
+                shipment_id=notice.shipment_id,
+                notice_id=notice.pk,
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+            )
+        )
         return _finish(notice, NoticeState.HELD if send_after else NoticeState.QUEUED)
 
 

@@ -115,10 +115,10 @@ class _Renderer:
         if tag == "br":
             self.newline()
         elif tag == "hr":
-            if self.quotes:
-                self.rule()
-            else:
-                self.paragraph()
+            self.paragraph()
+            if self.quotes:  # a rule: the quote starts here if a header block follows it
+                self.lines[-1] = "_" * 32
+                self.lines.append("")
         elif tag in {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote"}:
             self.paragraph()
         elif tag in _BLOCK:

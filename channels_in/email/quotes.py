@@ -14,7 +14,7 @@ from dataclasses import dataclass
 # Words that end a quote header ("... wrote:") in the supported languages.
 _WROTE = (
     r"wrote|sent|a [ée]crit|schrieb|ha scritto|escribi[óo]|escreveu|schreef|"
-    r"het volgende geschreven|skrev|kirjoitti|napisa[łl](?:a)?|написал(?:а)?|пишет|"  # noqa: RUF001
+    r"het volgende geschreven|skrev|kirjoitti|napisa[łl](?:a|\(a\))?|написал(?:а|\(а\))?|пишет|"  # noqa: RUF001
     r"đã viết|yazd[ıi]|έγραψε|kirjutas|rašė|написа|napsal(?:a)?|scrise|írta|"  # noqa: RUF001
     r"のメッセージ|が書きました|写道|寫道"
 )
@@ -212,9 +212,18 @@ def _marker_at(lines: list[str], index: int) -> bool:
         or (
             _OUTLOOK_UNDERSCORES.match(line)
             and index + 1 < len(lines)
-            and _is_outlook_block(lines, next_text(lines, index + 1))
+            and _rule_then_header(lines, next_text(lines, index + 1))
         )
         or _is_outlook_block(lines, index)
+    )
+
+
+def _rule_then_header(lines: list[str], index: int) -> bool:
+    """Under a rule line: a header block, or a single From/Date field line naming an address
+    or a date (the fields run together on one line)."""
+    line = lines[index]
+    return _is_outlook_block(lines, index) or bool(
+        (_FIELD_FROM.match(line) or _FIELD_DATE.match(line)) and re.search(r"@|\d", line)
     )
 
 

@@ -47,10 +47,20 @@ def widget_strings() -> dict[str, str]:
         "bad_email": _("Please enter a valid email address."),
         "reconnecting": _("Reconnecting…"),
         "too_long": _("This message is too long."),
+        "empty": _("Write a message first."),
         "too_large": _("This image is too large."),
         "bad_image": _("Only PNG, JPEG, GIF or WebP images can be sent."),
         "rate_limited": _("You are sending messages too quickly; please wait a moment."),
         "error": _("The message could not be sent."),
+        "problem": _("The chat is not available right now. Please try again later."),
+        "origin_refused": _(
+            "This chat cannot be opened on this website's address, so nothing was sent. "
+            "Your message is kept in the box below: you can copy it and write to us by email."
+        ),
+        "customer_signature_invalid": _(
+            "We could not confirm your shop account, so you are chatting as a guest: your "
+            "messages do reach us."
+        ),
         "log": _("Conversation"),
     }
 

@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from helpdesk.tickets.models import Attachment, Inbox, Message, RawInbound, Tag, Ticket
+from helpdesk.tickets.models import (
+    Attachment,
+    Inbox,
+    Message,
+    RawInbound,
+    SubscriberFailure,
+    Tag,
+    Ticket,
+)
 
 
 @admin.register(Inbox)
@@ -91,3 +99,13 @@ class RawInboundAdmin(admin.ModelAdmin):
         "received_at",
     ]
     exclude = ["payload"]
+
+
+@admin.register(SubscriberFailure)
+class SubscriberFailureAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "event", "subscriber", "error"]
+    list_filter = ["event", "subscriber"]
+    readonly_fields = ["created_at", "event", "payload", "subscriber", "error", "traceback"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -4,8 +4,13 @@ A webhook checks its signature, stores the request as it arrived (a ``PENDING`` 
 and answers: the provider never waits for threading, SLA clocks or automations. After commit a
 drain task is queued for the inbox unless one is already waiting (a cache key per inbox, so a
 burst of requests queues one task, not one per request). The task removes that key before it
-drains, so whatever arrives while it works queues the next run. A beat sweep drains any row
-still pending after a minute, in case a task was lost on the way to the broker.
+drains, so whatever arrives while it works queues the next run.
+
+What a lost task leaves pending (a worker killed mid-drain, a broker down or hung when the
+webhook committed) is received without waiting for the next webhook: a worker that starts
+sweeps every pending row at once, and beat sweeps every 10 s the rows pending for more than
+15 s. A worker killed mid-drain rolls its batch back; the rows stay pending and are received
+once. While Redis fails, a webhook stops trying it for a few seconds and answers at once.
 
 The drain takes an inbox's pending rows in arrival order, a batch at a time (locked with
 ``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row), parses each with the
@@ -18,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,8 +42,11 @@ logger = logging.getLogger(__name__)
 DRAIN_BATCH = 200
 # How long a queued drain task holds off the next one for its inbox. Only matters when a
 # task is lost; the sweep receives what it left behind.
-WAKE_TIMEOUT = 60
-SWEEP_AGE = timedelta(minutes=1)
+WAKE_TIMEOUT = 10
+SWEEP_AGE = timedelta(seconds=15)
+# After Redis failed a wake, webhooks leave waking to the sweeps for this long.
+WAKE_PAUSE_SECONDS = 5.0
+_wakes_paused_until = 0.0
 
 
 def wake_key(inbox_id: int) -> str:
@@ -125,21 +134,31 @@ def raw_inbound_wake(*, inbox_id: int) -> None:
     """
     from helpdesk.tickets.tasks import raw_inbound_drain_task
 
+    if time.monotonic() < _wakes_paused_until:
+        return
     key = wake_key(inbox_id)
     try:
         if not _flags().add(key, 1, timeout=WAKE_TIMEOUT):
             return
     except Exception:
+        _pause_wakes()
         logger.exception("Could not check the drain of inbox %s; the sweep will run it", inbox_id)
         return
     try:
-        raw_inbound_drain_task.delay(inbox_id)
+        # No retries: a lost wake costs a sweep's delay, a retry costs the webhook's time.
+        raw_inbound_drain_task.apply_async((inbox_id,), retry=False)
     except Exception:
+        _pause_wakes()
         logger.exception("Could not queue the drain of inbox %s; the sweep will run it", inbox_id)
         try:
             _flags().delete(key)
         except Exception:
             logger.exception("Could not clear the drain key of inbox %s", inbox_id)
+
+
+def _pause_wakes() -> None:
+    global _wakes_paused_until
+    _wakes_paused_until = time.monotonic() + WAKE_PAUSE_SECONDS
 
 
 def raw_inbound_drain(*, inbox_id: int, batch_size: int = DRAIN_BATCH) -> DrainReport:
@@ -160,9 +179,11 @@ def raw_inbound_drain(*, inbox_id: int, batch_size: int = DRAIN_BATCH) -> DrainR
             return report
 
 
-def raw_inbound_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Drain inboxes with a payload pending for more than a minute (a lost task)."""
-    cutoff = (now or timezone.now()) - SWEEP_AGE
+def raw_inbound_sweep(
+    *, now: datetime | None = None, older_than: timedelta = SWEEP_AGE
+) -> dict[str, int]:
+    """Drain inboxes with a payload pending for longer than ``older_than`` (a lost task)."""
+    cutoff = (now or timezone.now()) - older_than
     stale = RawInbound.objects.filter(status=RawStatus.PENDING, received_at__lt=cutoff)
     orphans = stale.filter(inbox__isnull=True).update(
         status=RawStatus.REJECTED, error="The inbox was deleted before this was received."

@@ -401,3 +401,24 @@ class RawInbound(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source or self.content_type} at {self.received_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SubscriberFailure(models.Model):
+    """A domain-event subscriber raised (helpdesk.domain_events): what, on which event, why.
+
+    The write that emitted the event stands; this row is how staff see what did not follow."""
+
+    event = models.CharField(_("event"), max_length=64)
+    payload = models.JSONField(_("event values"), default=dict)
+    subscriber = models.CharField(_("subscriber"), max_length=255)
+    error = models.TextField(_("error"))
+    traceback = models.TextField(_("traceback"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("subscriber failure")
+        verbose_name_plural = _("subscriber failures")
+
+    def __str__(self) -> str:
+        return f"{self.subscriber} on {self.event}"

@@ -37,9 +37,7 @@ def articles(db):
             slug="retours",
         ),
         "draft": make("Livraison express (brouillon)", "Livraison le lendemain.", published=False),
-        "internal": make(
-            "Procédure interne livraison", "Vérifier le transporteur.", internal=True
-        ),
+        "internal": make("Procédure interne livraison", "Vérifier le transporteur.", internal=True),
         "english": make(
             "Delivery times",
             "Standard delivery takes 2 to 4 working days; parcels are tracked.",

@@ -46,7 +46,5 @@ def test_internal_demo_article_is_for_agents_only():
     assert "enquête" not in " ".join(
         h.title for h in article_search(query="enquête transporteur", language="fr", limit=5)
     )
-    agents = article_search(
-        query="enquête transporteur", language="fr", limit=5, audience="agents"
-    )
+    agents = article_search(query="enquête transporteur", language="fr", limit=5, audience="agents")
     assert agents[0].title.startswith("Agents")

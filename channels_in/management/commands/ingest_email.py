@@ -20,6 +20,7 @@ from channels_in.email.services import (
     ParsedMail,
     email_ingest_parsed,
     email_parse,
+    email_reject_record,
 )
 from helpdesk.tickets.models import Inbox, InboxKind
 
@@ -122,7 +123,12 @@ class Command(BaseCommand):
                             [result] = email_ingest_parsed(inbox=inbox, mails=[mail])
                     except Exception as exc:  # one broken message must not stop a bulk import
                         logger.exception("Could not ingest %s", mail.source)
-                        result = IngestResult("rejected", reason=f"error: {exc}")
+                        reason = f"error: {type(exc).__name__}: {exc}"[:1000]
+                        # Nothing that arrived is lost: the bytes stay, with the reason.
+                        email_reject_record(
+                            inbox=inbox, raw=mail.raw, source=mail.source, reason=reason
+                        )
+                        result = IngestResult("rejected", reason=reason)
                     lines.append(_line(mail.source, result))
             return lines
         return [_line(mail.source, result) for mail, result in zip(mails, results, strict=True)]

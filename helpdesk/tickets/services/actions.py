@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpdesk import domain_events
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
@@ -60,6 +61,11 @@ def ticket_set_status(
             ticket.closed_at = None
         ticket.save()
         ticket_status_event(ticket, old=old, new=status, actor=actor)
+        domain_events.emit(
+            domain_events.TicketStatusChanged(
+                ticket_id=ticket.pk, old=old, new=status, actor_id=actor.pk if actor else None
+            )
+        )
         if automate:
             _automations_run(ticket, trigger="updated")
         events.ticket_event(ticket, change="status")
@@ -267,6 +273,14 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None = None) -
         ticket_event_record(source, actor=actor, event="merged_into", ticket=target.pk)
         if old_status != TicketStatus.CLOSED:
             ticket_status_event(source, old=old_status, new=TicketStatus.CLOSED, actor=actor)
+            domain_events.emit(
+                domain_events.TicketStatusChanged(
+                    ticket_id=source.pk,
+                    old=old_status,
+                    new=TicketStatus.CLOSED,
+                    actor_id=actor.pk if actor else None,
+                )
+            )
         ticket_event_record(
             target, actor=actor, event="merged_from", ticket=source.pk, messages=moved
         )
@@ -326,6 +340,13 @@ def ticket_link_order(*, ticket: Ticket, order: Order | None, actor: User | None
             actor=actor,
             event="order_link" if order else "order_unlink",
             order=order.number if order else "",
+        )
+        domain_events.emit(
+            domain_events.OrderLinked(
+                ticket_id=ticket.pk,
+                order_id=order.pk if order else None,
+                actor_id=actor.pk if actor else None,
+            )
         )
         events.ticket_event(ticket, change="order")
     return ticket

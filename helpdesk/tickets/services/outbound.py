@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from channels_in.registry import get_adapter
+from helpdesk import domain_events
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.contracts import (
     DeliveryError,
@@ -144,14 +145,32 @@ def message_reply(
             )
         fields = ["last_message_at", "updated_at"]
         ticket.last_message_at = now
-        if author_type == AuthorType.AGENT and ticket.first_response_at is None:
+        first_response = author_type == AuthorType.AGENT and ticket.first_response_at is None
+        if first_response:
             ticket.first_response_at = now
             fields.append("first_response_at")
         if ticket.status == TicketStatus.NEW:
             ticket.status = TicketStatus.OPEN
             fields.append("status")
+            domain_events.emit(
+                domain_events.TicketStatusChanged(
+                    ticket_id=ticket.pk,
+                    old=TicketStatus.NEW,
+                    new=TicketStatus.OPEN,
+                    actor_id=author.pk if author else None,
+                )
+            )
         ticket.save(update_fields=fields)
         events.message_event(message)
+        domain_events.emit(
+            domain_events.ReplySent(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                author_id=author.pk if author else None,
+                author_type=str(author_type),
+                first_response=first_response,
+            )
+        )
         if send_after is None or send_after <= now:
             _enqueue_delivery(message.pk)
     return message

@@ -10,6 +10,7 @@ from functools import cached_property
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from helpdesk import domain_events
 from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
 from helpdesk.contacts.services import identity_sighting_note
 from helpdesk.contracts import (
@@ -75,7 +76,7 @@ def messages_receive(*, inbounds: list[InboundMessage]) -> list[ReceiveResult]:
 
 def _receive_batch(inbounds: list[InboundMessage]) -> list[ReceiveResult]:
     batches: dict[int, _ReceiveBatch] = {}
-    with events.batched():
+    with events.batched(), domain_events.batched():
         results = []
         for inbound in inbounds:
             batch = batches.get(inbound.inbox_id)
@@ -328,6 +329,24 @@ class _ReceiveBatch:
         if ticket.inbox_id == inbox.pk:
             self.touched[ticket.contact_id] = ticket
         events.message_event(message, created_ticket=created)
+        if created:
+            domain_events.emit(
+                domain_events.TicketCreated(
+                    ticket_id=ticket.pk,
+                    inbox_id=inbox.pk,
+                    channel=inbox.kind,
+                    contact_id=contact.pk,
+                )
+            )
+        domain_events.emit(
+            domain_events.MessageReceived(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                inbox_id=inbox.pk,
+                channel=inbox.kind,
+                created_ticket=created,
+            )
+        )
         return ReceiveResult("created" if created else "threaded", ticket, message)
 
 
@@ -360,6 +379,7 @@ def ticket_link_order_from_message(*, ticket: Ticket, message: Message) -> None:
     if order is not None:
         ticket.order = order
         ticket.save(update_fields=["order", "updated_at"])
+        domain_events.emit(domain_events.OrderLinked(ticket_id=ticket.pk, order_id=order.pk))
 
 
 def _subject_for(inbound: InboundMessage) -> str:
@@ -382,6 +402,11 @@ def _ticket_touch_inbound(ticket: Ticket, *, now: datetime) -> list[str]:
             ticket.solved_at = None
             fields += ["reopened_count", "solved_at"]
         ticket_status_event(ticket, old=ticket.status, new=TicketStatus.OPEN, actor=None)
+        domain_events.emit(
+            domain_events.TicketStatusChanged(
+                ticket_id=ticket.pk, old=ticket.status, new=TicketStatus.OPEN
+            )
+        )
         fields += _sla_status_change(ticket, old=ticket.status, new=TicketStatus.OPEN, now=now)
         ticket.status = TicketStatus.OPEN
         ticket.status_changed_at = now

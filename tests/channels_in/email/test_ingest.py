@@ -265,11 +265,16 @@ def test_a_failing_message_in_a_batch_rolls_back_alone(email_inbox, tmp_path, ca
         call_command("ingest_email", str(tmp_path), "--json")
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [line["outcome"] for line in lines] == ["created", "rejected", "threaded"]
-    assert lines[1]["reason"] == "error: disk full"
+    assert lines[1]["reason"] == "error: RuntimeError: disk full"
     assert sorted(Message.objects.values_list("subject", flat=True)) == [
         "Question 0",
         "Question 2",
     ]
+    # Nothing that arrived is lost: the failed mail's bytes are kept, with the reason.
+    [kept] = RawInbound.objects.filter(status=RawStatus.REJECTED)
+    assert bytes(kept.payload) == (tmp_path / "1.eml").read_bytes()
+    assert kept.error == "error: RuntimeError: disk full"
+    assert kept.source.endswith("1.eml")
 
 
 def test_parsing_in_other_processes_changes_nothing_but_speed(tmp_path, capsys):

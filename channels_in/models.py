@@ -1,0 +1,5 @@
+"""The channels' own records (each channel keeps its models in its package)."""
+
+from channels_in.telegram.models import TelegramLinkUse
+
+__all__ = ["TelegramLinkUse"]

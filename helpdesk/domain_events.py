@@ -1,0 +1,260 @@
+"""After-commit domain events and their subscribers.
+
+A service ``emit()``s an event inside its transaction; once that transaction commits, every
+subscriber of the event's type runs, in registration order. A rollback drops the event. An
+event carries ids and plain values only (it is serialised to JSON and read back before any
+subscriber sees it, so it can cross a process boundary unchanged).
+
+Features subscribe instead of being called by name::
+
+    @domain_events.subscriber(MessageReceived)
+    def ticket_announce(event: MessageReceived) -> None: ...
+
+(in a module the feature's ``AppConfig.ready()`` imports). A subscriber runs in its own
+transaction: if it raises, what it wrote rolls back, the failure is stored as a
+``SubscriberFailure`` row (seen in the admin and counted on /healthz for staff), and the other
+subscribers still run. The write that emitted the event is never undone.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import json
+import logging
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.db import transaction
+
+from helpdesk.tickets.models import SubscriberFailure
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Base of every event: a frozen dataclass of ids and plain values."""
+
+
+_EVENT_TYPES: dict[str, type[DomainEvent]] = {}
+_SUBSCRIBERS: dict[type[DomainEvent], list[Callable[[Any], None]]] = {}
+
+E = TypeVar("E", bound=DomainEvent)
+
+
+def event_type(cls: type[E]) -> type[E]:
+    """Register an event class by name (so it can be read back from plain values)."""
+    name = cls.__name__
+    if _EVENT_TYPES.get(name, cls) is not cls:
+        raise ValueError(f"Two domain events are named {name}")
+    _EVENT_TYPES[name] = cls
+    return cls
+
+
+# --- The events ------------------------------------------------------------------------------
+
+
+@event_type
+@dataclass(frozen=True)
+class MessageReceived(DomainEvent):
+    """A customer message was stored (never for a repeated delivery)."""
+
+    ticket_id: int
+    message_id: int
+    inbox_id: int
+    channel: str
+    created_ticket: bool
+
+
+@event_type
+@dataclass(frozen=True)
+class MessageClaimed(DomainEvent):
+    """An inbound interceptor (helpdesk.conversation) claimed a message for a ticket."""
+
+    ticket_id: int
+    message_id: int
+    inbox_id: int
+    channel: str
+    interceptor: str
+
+
+@event_type
+@dataclass(frozen=True)
+class TicketCreated(DomainEvent):
+    ticket_id: int
+    inbox_id: int
+    channel: str
+    contact_id: int
+
+
+@event_type
+@dataclass(frozen=True)
+class TicketStatusChanged(DomainEvent):
+    ticket_id: int
+    old: str
+    new: str
+    actor_id: int | None = None
+
+
+@event_type
+@dataclass(frozen=True)
+class ReplySent(DomainEvent):
+    """A reply to the customer was queued (by an agent, the bot or the system).
+
+    ``first_response`` is true for the ticket's first agent reply (reports' response time).
+    """
+
+    ticket_id: int
+    message_id: int
+    author_id: int | None
+    author_type: str
+    first_response: bool = False
+
+
+@event_type
+@dataclass(frozen=True)
+class OrderLinked(DomainEvent):
+    """A ticket's order changed (``order_id`` None: unlinked)."""
+
+    ticket_id: int
+    order_id: int | None
+    actor_id: int | None = None
+
+
+@event_type
+@dataclass(frozen=True)
+class DelayNotified(DomainEvent):
+    """A customer was told their shipment is late."""
+
+    shipment_id: int
+    notice_id: int
+    ticket_id: int | None
+    message_id: int | None
+
+
+@event_type
+@dataclass(frozen=True)
+class TicketHandedOver(DomainEvent):
+    """The conversation changed hands (``helpdesk.conversation``), with the reason why."""
+
+    ticket_id: int
+    reason: str
+    from_handler: str
+    to_handler: str
+    actor_id: int | None = None
+
+
+# --- Serialisation -----------------------------------------------------------------------------
+
+
+def event_to_json(event: DomainEvent) -> str:
+    if type(event).__name__ not in _EVENT_TYPES:
+        raise TypeError(f"{type(event).__name__} is not a registered domain event")
+    values = {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}
+    return json.dumps({"type": type(event).__name__, "values": values}, sort_keys=True)
+
+
+def event_from_json(payload: str) -> DomainEvent:
+    data = json.loads(payload)
+    return _EVENT_TYPES[data["type"]](**data["values"])
+
+
+# --- Subscribers -------------------------------------------------------------------------------
+
+
+def subscriber(*types: type[DomainEvent]) -> Callable[[Callable[[Any], None]], Callable]:
+    """Register the decorated function for these event types. Registering the same function
+    twice (a module imported again) keeps one registration."""
+
+    def register(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+        for cls in types:
+            subscribe(cls, fn)
+        return fn
+
+    return register
+
+
+def subscribe(cls: type[DomainEvent], fn: Callable[[Any], None]) -> None:
+    listeners = _SUBSCRIBERS.setdefault(cls, [])
+    key = _name(fn)
+    listeners[:] = [f for f in listeners if _name(f) != key]
+    listeners.append(fn)
+
+
+def unsubscribe(cls: type[DomainEvent], fn: Callable[[Any], None]) -> None:
+    key = _name(fn)
+    _SUBSCRIBERS[cls] = [f for f in _SUBSCRIBERS.get(cls, []) if _name(f) != key]
+
+
+def subscribers(cls: type[DomainEvent]) -> list[Callable[[Any], None]]:
+    return list(_SUBSCRIBERS.get(cls, []))
+
+
+def _name(fn: Callable) -> str:
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+
+
+# --- Emitting ----------------------------------------------------------------------------------
+
+
+_batch: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "domain_events_batch", default=None
+)
+
+
+def emit(event: DomainEvent) -> None:
+    """Publish ``event`` once the current transaction commits (at once outside one)."""
+    payload = event_to_json(event)  # refuses a value that is not plain, at the emitting line
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(payload)
+        return
+    transaction.on_commit(lambda: dispatch(payload))
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Events emitted inside are dispatched together, in order, after commit. For a block
+    that either completes or raises out of its transaction (no savepoint caught inside)."""
+    if _batch.get() is not None:
+        yield
+        return
+    pending: list[str] = []
+    token = _batch.set(pending)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if pending:
+        transaction.on_commit(lambda: dispatch(*pending))
+
+
+def dispatch(*payloads: str) -> None:
+    """Run every subscriber of each event, each in its own transaction; record failures."""
+    for payload in payloads:
+        event = event_from_json(payload)
+        for fn in subscribers(type(event)):
+            try:
+                with transaction.atomic():
+                    fn(event)
+            except Exception as exc:
+                logger.exception("Subscriber %s failed on %s", _name(fn), payload)
+                failure_record(subscriber=_name(fn), payload=payload, error=exc)
+
+
+def failure_record(*, subscriber: str, payload: str, error: BaseException) -> None:
+    try:
+        data = json.loads(payload)
+        SubscriberFailure.objects.create(
+            event=data["type"][:64],
+            payload=data["values"],
+            subscriber=subscriber[:255],
+            error=f"{type(error).__name__}: {error}"[:1000],
+            traceback="".join(traceback.format_exception(error))[-8000:],
+        )
+    except Exception:
+        logger.exception("Could not record the failure of %s", subscriber)

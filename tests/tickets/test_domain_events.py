@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+from django.db import transaction
+
+from helpdesk import domain_events
+from helpdesk.contracts import InboundMessage, Sender
+from helpdesk.domain_events import (
+    MessageReceived,
+    ReplySent,
+    TicketCreated,
+    TicketStatusChanged,
+)
+from helpdesk.tickets.models import SubscriberFailure, Tag, Ticket, TicketStatus
+from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
+from tests.factories import AgentFactory, InboxFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def seen():
+    """Subscribe a recorder to every event type for one test."""
+    got: list[domain_events.DomainEvent] = []
+
+    def record(event):
+        got.append(event)
+
+    types = list(domain_events._EVENT_TYPES.values())
+    for cls in types:
+        domain_events.subscribe(cls, record)
+    yield got
+    for cls in types:
+        domain_events.unsubscribe(cls, record)
+
+
+@pytest.fixture
+def temporary():
+    added = []
+
+    def add(cls, fn):
+        domain_events.subscribe(cls, fn)
+        added.append((cls, fn))
+
+    yield add
+    for cls, fn in added:
+        domain_events.unsubscribe(cls, fn)
+
+
+def inbound(inbox, text="Where is my parcel?", external_id="e-1"):
+    return InboundMessage(
+        inbox_id=inbox.pk,
+        sender=Sender(kind=inbox.identity_kind, address="jane@example.test", name="Jane"),
+        text=text,
+        external_id=external_id,
+    )
+
+
+def test_subscribers_run_after_commit_and_never_after_a_rollback(seen):
+    event = TicketStatusChanged(ticket_id=1, old="new", new="open", actor_id=None)
+    with transaction.atomic():
+        domain_events.emit(event)
+        assert seen == []
+    assert seen == [event]
+
+    seen.clear()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        domain_events.emit(event)
+        raise RuntimeError("rolled back")
+    assert seen == []
+
+
+def test_every_event_type_round_trips_through_plain_values():
+    samples = {int: 7, str: "x", bool: True, "int | None": None}
+    for name, cls in domain_events._EVENT_TYPES.items():
+        values = {}
+        for f in dataclasses.fields(cls):
+            values[f.name] = samples.get(f.type, samples.get(str(f.type), 3))
+        event = cls(**values)
+        payload = domain_events.event_to_json(event)
+        assert json.loads(payload)["type"] == name
+        assert domain_events.event_from_json(payload) == event
+
+
+def test_an_event_carrying_a_model_instance_is_refused_where_it_is_emitted():
+    user = UserFactory()
+    with pytest.raises(TypeError):
+        domain_events.emit(ReplySent(ticket_id=1, message_id=2, author_id=user, author_type="x"))
+
+
+def test_a_failing_subscriber_is_recorded_and_undoes_neither_the_write_nor_the_others(
+    seen, temporary
+):
+    def fails_halfway(event):
+        Tag.objects.create(name="written-by-the-failing-subscriber")
+        raise RuntimeError("search index unreachable")
+
+    temporary(MessageReceived, fails_halfway)
+    inbox = InboxFactory(kind="email")
+    result = message_receive(inbound=inbound(inbox))
+
+    assert Ticket.objects.filter(pk=result.ticket.pk).exists()
+    # The recorder, registered before and after the failing one, still saw everything.
+    assert any(isinstance(e, MessageReceived) for e in seen)
+    # What the failing subscriber wrote before raising is rolled back with it.
+    assert not Tag.objects.filter(name="written-by-the-failing-subscriber").exists()
+    failure = SubscriberFailure.objects.get()
+    assert failure.event == "MessageReceived"
+    assert failure.subscriber.endswith("fails_halfway")
+    assert failure.payload["ticket_id"] == result.ticket.pk
+    assert "search index unreachable" in failure.error
+
+
+def test_healthz_counts_subscriber_failures_for_staff_only(client, temporary):
+    def fails(event):
+        raise RuntimeError("boom")
+
+    temporary(TicketStatusChanged, fails)
+    domain_events.emit(TicketStatusChanged(ticket_id=1, old="new", new="open"))
+    assert "subscriber_failures" not in client.get("/healthz").json()
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    body = client.get("/healthz").json()
+    assert body["subscriber_failures"]["last_24h"] == 1
+    assert body["subscriber_failures"]["latest"][0]["event"] == "TicketStatusChanged"
+
+
+def test_receive_reply_and_status_emit_their_events(seen):
+    inbox = InboxFactory(kind="email")
+    first = message_receive(inbound=inbound(inbox))
+    ticket = first.ticket
+    assert [type(e) for e in seen] == [TicketCreated, MessageReceived]
+    assert seen[1] == MessageReceived(
+        ticket_id=ticket.pk,
+        message_id=first.message.pk,
+        inbox_id=inbox.pk,
+        channel="email",
+        created_ticket=True,
+    )
+
+    seen.clear()
+    message_receive(inbound=inbound(inbox))  # the same delivery again: nothing happened
+    assert seen == []
+
+    agent = AgentFactory()
+    reply = message_reply(ticket=ticket, text="On its way", author=agent)
+    assert (
+        ReplySent(
+            ticket_id=ticket.pk,
+            message_id=reply.pk,
+            author_id=agent.pk,
+            author_type="agent",
+            first_response=True,
+        )
+        in seen
+    )
+    assert (
+        TicketStatusChanged(ticket_id=ticket.pk, old="new", new="open", actor_id=agent.pk) in seen
+    )
+
+    seen.clear()
+    message_reply(ticket=ticket, text="Anything else?", author=agent)
+    assert [e.first_response for e in seen if isinstance(e, ReplySent)] == [False]
+
+    seen.clear()
+    ticket_set_status(ticket=Ticket.objects.get(pk=ticket.pk), status=TicketStatus.SOLVED)
+    assert seen == [TicketStatusChanged(ticket_id=ticket.pk, old="open", new="solved")]
+
+    seen.clear()
+    message_receive(inbound=inbound(inbox, text="It never came", external_id="e-2"))
+    assert TicketStatusChanged(ticket_id=ticket.pk, old="solved", new="open") in seen
+    assert [e.created_ticket for e in seen if isinstance(e, MessageReceived)] == [False]
