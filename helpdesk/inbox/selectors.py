@@ -365,3 +365,17 @@ def reply_identity_default(*, ticket: Ticket, identities: list) -> Any:
     same_channel = [i for i in usable.values() if i.kind == kind]
     emails = [i for i in usable.values() if i.kind == "email"]
     return (same_channel or emails or list(usable.values()))[0]
+
+
+def canned_in_language_order(canned, *, language: str):
+    """Canned responses in the ticket's language first, then those without one, then the rest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return canned.annotate(
+        language_rank=Case(
+            When(language=language or "-", then=Value(0)),
+            When(language="", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("language_rank", "name")

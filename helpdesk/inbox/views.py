@@ -27,6 +27,7 @@ from helpdesk.inbox.selectors import (
     BUILTIN_VIEWS,
     SORTS,
     ListQuery,
+    canned_in_language_order,
     reply_identity_default,
     saved_views_for,
     ticket_page,
@@ -275,6 +276,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         from django.db.models import Q
 
         canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
+    canned = canned_in_language_order(canned, language=ticket.language or ticket.contact.language)
     return {
         "ticket": ticket,
         "timeline": ticket_timeline_items(ticket=ticket),
