@@ -7,10 +7,17 @@ burst of requests queues one task, not one per request). The task removes that k
 drains, so whatever arrives while it works queues the next run. A beat sweep drains any row
 still pending after a minute, in case a task was lost on the way to the broker.
 
-The drain takes an inbox's pending rows in arrival order, a batch at a time (locked with
-``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row), parses each with the
-inbox's channel adapter and receives the batch with ``messages_receive``. A row leaves
-``PENDING`` only in the transaction that stores its messages or records why it was refused.
+The drain works in three steps, so that no network call happens inside a transaction:
+
+1. claim: a short transaction marks an inbox's oldest pending rows ``CLAIMED`` with a token
+   (``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row) and commits;
+2. parse, outside any transaction: the channel adapter may fetch media (Twilio MMS) meanwhile,
+   while every other write goes on;
+3. receive: one transaction stores the batch with ``messages_receive`` and marks each row
+   accepted, duplicate or refused with its reason.
+
+A row a worker claimed and never finished (it died) is pending again after ``CLAIM_TIMEOUT``
+(the sweep); messages are deduplicated by external id, so receiving it twice stores it once.
 Any channel whose adapter can ``parse`` the stored bytes can use this path.
 """
 
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +46,7 @@ DRAIN_BATCH = 200
 # task is lost; the sweep receives what it left behind.
 WAKE_TIMEOUT = 60
 SWEEP_AGE = timedelta(minutes=1)
+CLAIM_TIMEOUT = timedelta(minutes=30)
 
 
 def wake_key(inbox_id: int) -> str:
@@ -162,7 +171,11 @@ def raw_inbound_drain(*, inbox_id: int, batch_size: int = DRAIN_BATCH) -> DrainR
 
 def raw_inbound_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """Drain inboxes with a payload pending for more than a minute (a lost task)."""
-    cutoff = (now or timezone.now()) - SWEEP_AGE
+    now = now or timezone.now()
+    RawInbound.objects.filter(status=RawStatus.CLAIMED, claimed_at__lt=now - CLAIM_TIMEOUT).update(
+        status=RawStatus.PENDING, claim="", claimed_at=None
+    )
+    cutoff = now - SWEEP_AGE
     stale = RawInbound.objects.filter(status=RawStatus.PENDING, received_at__lt=cutoff)
     orphans = stale.filter(inbox__isnull=True).update(
         status=RawStatus.REJECTED, error="The inbox was deleted before this was received."
@@ -180,27 +193,44 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def _claim(*, inbox: Inbox, batch_size: int) -> list[RawInbound]:
+    """Take the inbox's oldest pending rows for this worker, in a transaction of its own."""
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        ids = list(
+            RawInbound.objects.select_for_update(skip_locked=True)
+            .filter(inbox_id=inbox.pk, status=RawStatus.PENDING)
+            .order_by("id")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return []
+        RawInbound.objects.filter(pk__in=ids, status=RawStatus.PENDING).update(
+            status=RawStatus.CLAIMED, claim=token, claimed_at=timezone.now()
+        )
+    return list(RawInbound.objects.filter(claim=token, status=RawStatus.CLAIMED).order_by("id"))
+
+
 def _drain_batch(
     *, inbox: Inbox, adapter: ChannelAdapter, batch_size: int, report: DrainReport
 ) -> int:
-    with transaction.atomic():
-        rows = list(
-            RawInbound.objects.select_for_update(skip_locked=True)
-            .filter(inbox_id=inbox.pk, status=RawStatus.PENDING)
-            .order_by("id")[:batch_size]
-        )
-        parsed: list[tuple[RawInbound, list[InboundMessage]]] = []
-        for row in rows:
-            try:
-                inbounds = adapter.parse(bytes(row.payload), inbox_id=inbox.pk, config=inbox.config)
-            except (OperationalError, InterfaceError):
-                raise
-            except Exception as exc:
-                _reject(row, exc)
-                continue
-            # The row is already the raw record of these messages: not stored a second time.
-            parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
+    rows = _claim(inbox=inbox, batch_size=batch_size)
+    if not rows:
+        return 0
+    # Outside any transaction: parsing may call the network (media), holding no lock.
+    parsed: list[tuple[RawInbound, list[InboundMessage]]] = []
+    for row in rows:
+        try:
+            inbounds = adapter.parse(bytes(row.payload), inbox_id=inbox.pk, config=inbox.config)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            _reject(row, exc)
+            continue
+        # The row is already the raw record of these messages: not stored a second time.
+        parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
 
+    with transaction.atomic():
         stored: list[Message] = []
         try:
             with transaction.atomic():
@@ -229,7 +259,9 @@ def _drain_batch(
             report.accepted += row.status == RawStatus.ACCEPTED
             report.duplicate += row.status == RawStatus.DUPLICATE
             report.rejected += row.status == RawStatus.REJECTED
-        RawInbound.objects.bulk_update(rows, ["status", "error"])
+        for row in rows:
+            row.claim, row.claimed_at = "", None
+        RawInbound.objects.bulk_update(rows, ["status", "error", "claim", "claimed_at"])
         if stored:
             Message.objects.bulk_update(stored, ["raw"])
     return len(rows)
