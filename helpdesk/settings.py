@@ -353,3 +353,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Inbox kind -> channel adapter ("module:Class"), imported on first use (helpdesk.channels).
+HELPDESK_CHANNELS = {
+    "email": "channels_in.email.adapter:EmailAdapter",
+    "sms": "channels_in.twilio.adapter:TwilioSMSAdapter",
+    "whatsapp": "channels_in.twilio.adapter:TwilioWhatsAppAdapter",
+    "telegram": "channels_in.telegram.adapter:TelegramAdapter",
+    "webchat": "channels_in.webchat.adapter:WebchatAdapter",
+}

@@ -34,8 +34,8 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
 from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.utils import timezone
 
-from channels_in.base import AfterReceive, ChannelAdapter, InboundMessage, RejectedInput
-from channels_in.registry import get_adapter
+from helpdesk.channels import get_adapter
+from helpdesk.contracts import AfterReceive, ChannelAdapter, InboundMessage, RejectedInput
 from helpdesk.tickets.models import Inbox, Message, RawInbound, RawStatus
 from helpdesk.tickets.services import ReceiveResult, message_receive, messages_receive
 
