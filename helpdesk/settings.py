@@ -539,3 +539,12 @@ CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
 
 # The WhatsApp inbox's approved template (by name in its config) for surveys outside 24 h.
 CSAT_WHATSAPP_TEMPLATE = env_str("CSAT_WHATSAPP_TEMPLATE", "csat")
+
+# Inbox kind -> channel adapter ("module:Class"), imported on first use (helpdesk.channels).
+HELPDESK_CHANNELS = {
+    "email": "channels_in.email.adapter:EmailAdapter",
+    "sms": "channels_in.twilio.adapter:TwilioSMSAdapter",
+    "whatsapp": "channels_in.twilio.adapter:TwilioWhatsAppAdapter",
+    "telegram": "channels_in.telegram.adapter:TelegramAdapter",
+    "webchat": "channels_in.webchat.adapter:WebchatAdapter",
+}

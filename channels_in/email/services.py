@@ -307,11 +307,13 @@ def email_acknowledge(
     if not cache.add(key, 1, timeout=settings.HELPDESK_EMAIL_ACK_INTERVAL_SECONDS):
         return False
     with override(ticket.language or ticket.contact.language or settings.LANGUAGE_CODE):
-        text = inbox.config.get("auto_acknowledge_text") or _(
+        template = inbox.config.get("auto_acknowledge_text") or _(
             "Hello,\n\nWe have received your message and will answer as soon as possible. "
             "Your ticket number is #%(ticket)s: keep it in the subject if you write again."
             "\n\nThe support team"
-        ) % {"ticket": ticket.pk}
+        )
+        # The custom text gets its number too; any other "%" in it is text, not a format.
+        text = template.replace("%(ticket)s", str(ticket.pk))
     was_new = ticket.status == TicketStatus.NEW
     message_reply(
         ticket=ticket,

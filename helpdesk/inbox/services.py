@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import formats, timezone
 
-from channels_in.registry import get_adapter
+from helpdesk.channels import get_adapter
 from helpdesk.inbox.models import Mention, SavedView, TicketRead
 from helpdesk.tickets.events import publish
 from helpdesk.tickets.models import Message, Ticket

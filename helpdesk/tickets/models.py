@@ -88,7 +88,7 @@ class Inbox(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from channels_in.registry import get_adapter
+        from helpdesk.channels import get_adapter
 
         try:
             adapter = get_adapter(self.kind)

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from orders_link.models import OrderStatus, ShipmentStatus
@@ -107,6 +109,19 @@ def text(value: Any, name: str, *, required: bool = False, max_length: int = 255
         raise PayloadError(f"{name}: required")
     if len(value) > max_length:
         raise PayloadError(f"{name}: longer than {max_length} characters")
+    return value
+
+
+def web_url(value: Any, name: str, *, max_length: int = 500) -> str:
+    """A link we will show agents and send to customers: http(s) only (never ``javascript:``,
+    ``data:`` or a relative path), or empty."""
+    value = text(value, name, max_length=max_length)
+    if not value:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise PayloadError(f"{name}: not an http(s) address") from None
     return value
 
 
@@ -197,7 +212,7 @@ def parse_shipment(raw: Any, name: str) -> ShipmentData:
         tracking_number=text(
             raw.get("tracking_number"), f"{name}.tracking_number", required=True, max_length=64
         ),
-        tracking_url=text(raw.get("tracking_url"), f"{name}.tracking_url", max_length=500),
+        tracking_url=web_url(raw.get("tracking_url"), f"{name}.tracking_url"),
         status=choice(raw.get("status"), f"{name}.status", ShipmentStatus.values),
         shipped_at=when(raw.get("shipped_at"), f"{name}.shipped_at"),
         promised_date=day(raw.get("promised_date"), f"{name}.promised_date"),

@@ -13,6 +13,7 @@ from orders_link.connectors.neutral import (
     day,
     money,
     text,
+    web_url,
     when,
 )
 from orders_link.models import OrderStatus, ShipmentStatus
@@ -70,10 +71,8 @@ def fulfillment_to_shipment(fulfillment: dict[str, Any]) -> ShipmentData | None:
             fulfillment.get("tracking_company") or "unknown", "tracking_company", max_length=64
         ),
         tracking_number=text(number, "tracking_number", max_length=64),
-        tracking_url=text(
-            fulfillment.get("tracking_url") or (urls[0] if urls else ""),
-            "tracking_url",
-            max_length=500,
+        tracking_url=web_url(
+            fulfillment.get("tracking_url") or (urls[0] if urls else ""), "tracking_url"
         ),
         status=SHIPMENT_STATUS.get(status) if status else None,
         shipped_at=when(fulfillment.get("created_at"), "fulfillment.created_at"),

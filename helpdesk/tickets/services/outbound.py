@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -12,8 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from channels_in.registry import get_adapter
 from helpdesk import domain_events
+from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.contracts import (
     DeliveryError,
@@ -89,8 +88,17 @@ def _reply_identity(ticket: Ticket) -> ContactIdentity | None:
     return ticket.contact.identities.filter(kind=ticket.inbox.identity_kind).first()
 
 
-def _new_message_id(ticket: Ticket) -> str:
-    return f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{settings.HELPDESK_EMAIL_DOMAIN}>"
+def _new_external_id(ticket: Ticket, inbox: Inbox) -> str | None:
+    """Our own id for the message, on a channel that lets us choose it (email's Message-ID)."""
+    new_id = getattr(_adapter_or_none(inbox.kind), "new_external_id", None)
+    return new_id(ticket_id=ticket.pk) if new_id else None
+
+
+def _adapter_or_none(kind: str) -> object | None:
+    try:
+        return get_adapter(kind)
+    except LookupError:
+        return None
 
 
 def message_reply(
@@ -131,10 +139,10 @@ def message_reply(
             author_type=author_type,
             author=author,
             identity=identity,
-            subject=_reply_subject(ticket),
+            subject=_reply_subject(ticket, inbox),
             text=text,
             html=html,
-            external_id=_new_message_id(ticket) if inbox.kind == "email" else None,
+            external_id=_new_external_id(ticket, inbox),
             threading_reason=ThreadingReason.AGENT,
             delivery_state=DeliveryState.QUEUED,
             next_attempt_at=send_after,
@@ -183,10 +191,11 @@ def _inbox_kinds_for(identity_kind: str) -> list[str]:
     return [str(k) for k, v in IDENTITY_KIND_FOR_INBOX.items() if v == identity_kind]
 
 
-def _reply_subject(ticket: Ticket) -> str:
+def _reply_subject(ticket: Ticket, inbox: Inbox) -> str:
+    """ "Re: <subject>", with the "[#id]" token on channels that thread by it (email)."""
     subject = ticket.subject or ""
     token = f"[#{ticket.pk}]"
-    if token not in subject:
+    if getattr(_adapter_or_none(inbox.kind), "subject_token", False) and token not in subject:
         subject = f"{subject} {token}".strip()
     if not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
