@@ -32,7 +32,7 @@ _HEADER_PATTERNS = [
     re.compile(rf"^\s*-{{2,}}\s*.{{1,200}}?\b({_WROTE})\s*-{{2,}}\s*$", re.IGNORECASE),
 ]
 # Other languages, and clients that start with the date: only with a date or an address in it.
-_GENERIC_HEADER = re.compile(rf"^.{{0,400}}?({_WROTE})\s*:\s*$", re.IGNORECASE | re.DOTALL)
+_GENERIC_HEADER = re.compile(rf"^.{{0,400}}?({_WROTE})\s*[:\uff1a]\s*$", re.IGNORECASE | re.DOTALL)
 # Clients that write only a date, a time and the author ("<date> 15:19, Jo <jo@x.test>:").
 _DATED_AUTHOR = re.compile(r"^.{0,200}?\d{1,2}[:.]\d{2}.{0,200}?<\s*[^<>\s]+@[^<>\s]+\s*>\s*:\s*$")
 # ... or a date and the author ("2011/4/7 Nathan <n@x.test>"), the quote right under it.
@@ -174,6 +174,14 @@ def _trailing_quote_start(lines: list[str]) -> int | None:
     return start
 
 
+# A link the client wrapped out of a quoted line: "(http://...) >" belongs to the quote.
+_WRAPPED_LINK = re.compile(r"^\s*[(<]?\s*(https?://|mailto:)\S+?\s*[)>]?\s*>?\s*$")
+
+
+def _quoted_line(line: str) -> bool:
+    return line.lstrip().startswith(">") or bool(_WRAPPED_LINK.match(line))
+
+
 def _quote_region_end(lines: list[str], start: int) -> int | None:
     """After a quote header at ``start``: the index past its ">" block (blank lines included),
     or None when no ">" block follows it."""
@@ -183,10 +191,24 @@ def _quote_region_end(lines: list[str], start: int) -> int | None:
     if index >= len(lines) or not lines[index].lstrip().startswith(">"):
         return None
     while index < len(lines) and (
-        not lines[index].strip() or lines[index].lstrip().startswith(">")
+        not lines[index].strip()
+        or _quoted_line(lines[index])
+        or _link_continued(lines[index - 1], lines[index])
     ):
         index += 1
     return index
+
+
+def _link_continued(previous: str, line: str) -> bool:
+    """A quoted line ends inside a link "(http://..." that the next line closes."""
+    opened = previous.rfind("(http")
+    return (
+        previous.lstrip().startswith(">")
+        and opened >= 0
+        and ")" not in previous[opened:]
+        and ")" in line
+        and not any(ch.isspace() for ch in line.strip())
+    )
 
 
 def _unshare(lines: list[str]) -> list[str]:
