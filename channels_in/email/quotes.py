@@ -96,6 +96,9 @@ class Split:
     signature: str
 
 
+_HEADER_ENDINGS = (":", "\uff1a", "-", ">")
+
+
 def _header_span(lines: list[str], index: int) -> int:
     """How many lines (1-6) the quote header starting at ``index`` spans, 0 if none."""
     if not lines[index].strip():
@@ -109,6 +112,10 @@ def _header_span(lines: list[str], index: int) -> int:
         # A header wrapped over lines ends at its colon: no line inside it ends with one.
         if span > 1 and lines[index + span - 2].rstrip().endswith((":", ".")):
             break
+        # Every header form ends with a colon, dashes or the author's address: a cheap test
+        # before the patterns.
+        if not lines[index + span - 1].rstrip().endswith(_HEADER_ENDINGS):
+            continue
         if (
             any(pattern.match(chunk) for pattern in _HEADER_PATTERNS)
             or (_GENERIC_HEADER.match(chunk) and _HAS_DATE_OR_ADDRESS.search(chunk))
