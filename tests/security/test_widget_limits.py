@@ -179,3 +179,13 @@ def test_limits_are_shared_between_processes_through_redis(settings):
         for _ in range(2)
     ]
     assert counts == [8, 2]
+
+
+async def test_deep_json_gets_an_error_frame_and_nul_bytes_are_removed(inbox):
+    comm, _ = await connect(inbox, "198.51.100.30")
+    await comm.send_to(text_data="[" * 10_000 + "]" * 10_000)
+    assert await comm.receive_json_from() == {"type": "error", "error": "bad_json"}
+    assert await send(comm, "where\u0000 is\u0000 it?", "nul\u0000-1") == "ack"
+    text = await sync_to_async(lambda: Message.objects.get().text)()
+    assert text == "where is it?"
+    await comm.disconnect()
