@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "helpdesk.automations",
     "helpdesk.csat",
     "helpdesk.reports",
+    "helpdesk.workspace_settings",
     "channels_in",
     "orders_link",
     "knowledge_base",
@@ -458,6 +459,8 @@ HELPDESK_AGENTS_SEE_UNTEAMED = env_bool("AGENTS_SEE_UNTEAMED", True)
 HELPDESK_SLA_AT_RISK_MINUTES = env_bounded_int("SLA_AT_RISK_MINUTES", 60)
 # Solved tickets close by themselves after this many days (0: never).
 HELPDESK_AUTO_CLOSE_DAYS = env_bounded_int("AUTO_CLOSE_DAYS", 4)
+# A reply to the customer on an unassigned ticket assigns it to the agent who wrote it.
+HELPDESK_ASSIGN_ON_REPLY = env_bool("ASSIGN_ON_REPLY", True)
 HELPDESK_TICKETS_PER_PAGE = env_bounded_int("TICKETS_PER_PAGE", 50, minimum=1, maximum=500)
 
 # --- Messaging channels (Twilio SMS/WhatsApp, Telegram, site chat) ----------------------------
@@ -562,3 +565,6 @@ CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
     "task": "helpdesk.reports.tasks.reports_digest_task",
     "schedule": 3600.0,
 }
+
+# The WhatsApp inbox's approved template (by name in its config) for surveys outside 24 h.
+CSAT_WHATSAPP_TEMPLATE = env_str("CSAT_WHATSAPP_TEMPLATE", "csat")

@@ -36,6 +36,8 @@ urlpatterns = [
     path("reports/", include("helpdesk.reports.urls")),
     path("help/", include("knowledge_base.urls")),
     path("", include("knowledge_base.workspace_urls")),
+    path("csat/", include("helpdesk.csat.urls")),
+    path("settings/", include("helpdesk.workspace_settings.urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),
 ]

@@ -126,3 +126,17 @@ def test_the_demo_shop_tracks_an_order_only_with_its_email():
 def test_the_demo_shop_page_is_not_served_in_production(settings):
     settings.PRODUCTION = True
     assert Client().get("/demo/shop/").status_code == 404
+
+
+def test_demo_has_an_sla_policy_on_business_hours_and_canned_responses_per_language(db):
+    from django.core.management import call_command
+
+    from helpdesk.inbox.models import CannedResponse
+    from helpdesk.sla.models import SlaPolicy
+    from helpdesk.tickets.models import Ticket
+
+    call_command("seed_demo", stdout=__import__("io").StringIO())
+    policy = SlaPolicy.objects.get(name="Standard")
+    assert policy.calendar.periods.count() == 6
+    assert set(CannedResponse.objects.values_list("language", flat=True)) == {"en", "fr"}
+    assert Ticket.objects.filter(first_response_due__isnull=False).exists()

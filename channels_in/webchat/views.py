@@ -43,7 +43,7 @@ def widget_strings() -> dict[str, str]:
             "answer you by email."
         ),
         "email_label": _("Your email address"),
-        "email_send": _("Send"),
+        "email_send": _("Send my address"),
         "email_saved": _("Thank you: we will answer you by email."),
         "bad_email": _("Please enter a valid email address."),
         "reconnecting": _("Reconnecting…"),

@@ -32,6 +32,14 @@ class Survey(models.Model):
     message = models.ForeignKey(
         "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The address the survey went to: only an answer from it counts (SMS, WhatsApp, Telegram).
+    identity = models.ForeignKey(
+        "contacts.ContactIdentity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     agent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -65,6 +73,7 @@ class Survey(models.Model):
             )
         ]
         indexes = [
+            models.Index(fields=["identity", "state", "-sent_at"]),
             models.Index(fields=["contact", "-sent_at"]),
             models.Index(fields=["sent_at"]),
         ]

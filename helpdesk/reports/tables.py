@@ -300,7 +300,7 @@ def csv_lines(rows: Iterable[list[Any]]) -> Iterator[str]:
 
 def display(value: Any) -> str:
     if value is None:
-        return "–"
+        return "\u2013"
     if isinstance(value, datetime):
         return formats.date_format(value, "DATETIME_FORMAT")
     if isinstance(value, float):

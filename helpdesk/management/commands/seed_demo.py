@@ -200,6 +200,7 @@ class Command(BaseCommand):
             profile.teams.set([teams[slug] for slug in team_slugs])
             staff[username] = user
 
+        self._sla_and_canned_responses()
         inboxes = {
             InboxKind.EMAIL: Inbox.objects.create(
                 kind=InboxKind.EMAIL,
@@ -246,6 +247,91 @@ class Command(BaseCommand):
         orders = self._orders(rng, store, contacts, now)
         self._knowledge_base()
         self._tickets(rng, inboxes, contacts, orders, staff, teams)
+
+    def _sla_and_canned_responses(self) -> None:
+        """Office hours in Paris with French public holidays, one SLA policy on them, and a
+        few canned responses in each language."""
+        from datetime import date, time
+
+        from helpdesk.inbox.models import CannedResponse
+        from helpdesk.sla.models import BusinessCalendar, Holiday, OpeningPeriod, SlaPolicy
+
+        calendar, created = BusinessCalendar.objects.get_or_create(
+            name="Paris office", defaults={"time_zone": "Europe/Paris"}
+        )
+        if created:
+            for weekday in range(5):
+                OpeningPeriod.objects.create(
+                    calendar=calendar, weekday=weekday, opens=time(9), closes=time(18)
+                )
+            OpeningPeriod.objects.create(
+                calendar=calendar, weekday=5, opens=time(10), closes=time(13)
+            )
+            year = timezone.localdate().year
+            for month, day, name in [
+                (1, 1, "Jour de l'an"),
+                (5, 1, "Fête du travail"),
+                (5, 8, "Victoire 1945"),
+                (7, 14, "Fête nationale"),
+                (8, 15, "Assomption"),
+                (11, 1, "Toussaint"),
+                (11, 11, "Armistice"),
+                (12, 25, "Noël"),
+            ]:
+                for y in (year, year + 1):
+                    Holiday.objects.create(calendar=calendar, date=date(y, month, day), name=name)
+        SlaPolicy.objects.get_or_create(
+            name="Standard",
+            defaults={
+                "first_response_minutes": 4 * 60,
+                "resolution_minutes": 3 * 9 * 60,
+                "calendar": calendar,
+                "position": 10,
+            },
+        )
+        SlaPolicy.objects.get_or_create(
+            name="Urgent",
+            defaults={
+                "priority": 4,
+                "first_response_minutes": 60,
+                "resolution_minutes": 9 * 60,
+                "calendar": calendar,
+                "position": 1,
+            },
+        )
+        for language, name, text in [
+            (
+                "en",
+                "Where is my order",
+                "Hello {{ contact.first_name }}, your order {{ order.number }} "
+                "is on its way: {{ shipment.tracking_url }}. Best regards, {{ agent.name }}",
+            ),
+            (
+                "en",
+                "Return label",
+                "Hello {{ contact.first_name }}, here is how to return an item: "
+                "reply with the order number and we send a prepaid label. {{ agent.name }}",
+            ),
+            ("en", "Thanks", "Thank you {{ contact.first_name }}, glad we could help!"),
+            (
+                "fr",
+                "Où est ma commande",
+                "Bonjour {{ contact.first_name }}, votre commande "
+                "{{ order.number }} est en route : {{ shipment.tracking_url }}. Bien cordialement, "
+                "{{ agent.name }}",
+            ),
+            (
+                "fr",
+                "Étiquette de retour",
+                "Bonjour {{ contact.first_name }}, pour un retour, "
+                "répondez avec le numéro de commande : nous envoyons une étiquette prépayée. "
+                "{{ agent.name }}",
+            ),
+            ("fr", "Merci", "Merci {{ contact.first_name }}, ravis d'avoir pu vous aider !"),
+        ]:
+            CannedResponse.objects.get_or_create(
+                name=name, language=language, defaults={"text": text}
+            )
 
     def _contacts(self, rng: random.Random) -> list[Contact]:
         contacts = []
