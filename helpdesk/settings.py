@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "channels",
     "helpdesk",
     "helpdesk.accounts",
@@ -101,6 +102,7 @@ MIDDLEWARE = [
     "helpdesk.security.middleware.LoopbackDebugMiddleware",
     "helpdesk.security.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -348,6 +350,26 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts only from files of this server
+# (no inline script, no eval), nothing embeds the pages. Responses that set their own policy
+# (attachments, an email's sandboxed frame) keep theirs.
+_PUBLIC_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(PUBLIC_URL))
+_PUBLIC_SOCKETS = _PUBLIC_ORIGIN.replace("http", "ws", 1)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", _PUBLIC_ORIGIN],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", _PUBLIC_ORIGIN],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", _PUBLIC_ORIGIN, _PUBLIC_SOCKETS],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 # Read in every mode, so a malformed value is caught before it reaches production.
 _SECURE_COOKIES = env_bool("SECURE_COOKIES", True)
 _SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -474,6 +496,13 @@ WEBCHAT_RATE_IP_CONVERSATIONS = env_bounded_int("WEBCHAT_RATE_IP_CONVERSATIONS",
 WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_bounded_int(
     "WEBCHAT_RATE_IP_CONVERSATION_SECONDS", 600, minimum=1
 )
+# Inbound text stored in a message, per channel (characters); the whole text beyond it is kept
+# as an attachment. HTML beyond its limit is kept only as an attachment.
+HELPDESK_INBOUND_TEXT_LIMITS = {
+    "default": env_bounded_int("INBOUND_TEXT_MAX_CHARS", 20_000, minimum=100),
+    "email": env_bounded_int("INBOUND_EMAIL_TEXT_MAX_CHARS", 200_000, minimum=100),
+}
+HELPDESK_INBOUND_HTML_LIMIT = env_bounded_int("INBOUND_HTML_MAX_CHARS", 2_000_000, minimum=1000)
 
 
 LOGGING = {
