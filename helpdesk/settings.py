@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "helpdesk.automations",
     "helpdesk.csat",
     "helpdesk.reports",
+    "helpdesk.workspace_settings",
     "channels_in",
     "orders_link",
     "knowledge_base",

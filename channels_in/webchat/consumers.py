@@ -219,6 +219,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             "image": content.get("image"),
             "language": content.get("language", ""),
             "page": content.get("page", ""),
+            "quick_reply": content.get("quick_reply"),
         }
         inbox, visitor = self.inbox, self.visitor
         try:

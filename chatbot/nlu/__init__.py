@@ -10,17 +10,92 @@ from .model import model_get
 from .slots import Slots, slots_extract
 from .text import text_normalize
 
-__all__ = ["INTENTS", "LANGUAGES", "Understanding", "message_understand", "language_detect"]
+__all__ = ["INTENTS", "LANGUAGES", "Understanding", "language_detect", "message_understand"]
 
 # Words that settle the language of a short message on their own.
 _FRENCH_WORDS = frozenset(
-    "bonjour bonsoir merci mci slt salut coucou svp stp oui non jsp cmd commande colis où est "
-    "je j ma mon mes vous tu le la les des une un et pas quand quoi pourquoi comment livraison "
-    "remboursement facture annuler au revoir bjr cc ok".split()
+    [
+        "bonjour",
+        "bonsoir",
+        "merci",
+        "mci",
+        "slt",
+        "salut",
+        "coucou",
+        "svp",
+        "stp",
+        "oui",
+        "non",
+        "jsp",
+        "cmd",
+        "commande",
+        "colis",
+        "où",
+        "est",
+        "je",
+        "j",
+        "ma",
+        "mon",
+        "mes",
+        "vous",
+        "tu",
+        "le",
+        "la",
+        "les",
+        "des",
+        "une",
+        "un",
+        "et",
+        "pas",
+        "quand",
+        "quoi",
+        "pourquoi",
+        "comment",
+        "livraison",
+        "remboursement",
+        "facture",
+        "annuler",
+        "au",
+        "revoir",
+        "bjr",
+        "cc",
+        "ok",
+    ]
 )
 _ENGLISH_WORDS = frozenset(
-    "hello hi hey thanks thank thx ty pls please yes no where is my the order parcel when why "
-    "how what refund invoice cancel bye cheers i you it and not".split()
+    [
+        "hello",
+        "hi",
+        "hey",
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "pls",
+        "please",
+        "yes",
+        "no",
+        "where",
+        "is",
+        "my",
+        "the",
+        "order",
+        "parcel",
+        "when",
+        "why",
+        "how",
+        "what",
+        "refund",
+        "invoice",
+        "cancel",
+        "bye",
+        "cheers",
+        "i",
+        "you",
+        "it",
+        "and",
+        "not",
+    ]
 )
 _WORD_RE = re.compile(r"[a-zà-ÿ']+")
 

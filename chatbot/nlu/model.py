@@ -1,4 +1,4 @@
-"""The intent and language models: scikit-learn, trained on chatbot/data, loaded once per process."""
+"""The intent and language models (scikit-learn), trained on chatbot/data, loaded once."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import joblib
 import numpy as np
 from django.conf import settings
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from .data import Example, training_examples, training_fingerprint
 from .text import text_normalize
@@ -24,6 +24,7 @@ from .text import text_normalize
 logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+WORD_PATTERN = r"(?u)\b\w+\b"
 _lock = threading.Lock()
 _loaded: IntentModel | None = None
 
@@ -43,7 +44,7 @@ def _features() -> FeatureUnion:
                     analyzer="word",
                     ngram_range=(1, 2),
                     sublinear_tf=True,
-                    token_pattern=r"(?u)\b\w+\b",
+                    token_pattern=WORD_PATTERN,
                 ),
             ),
         ]
@@ -57,7 +58,7 @@ def intent_pipeline() -> Pipeline:
             ("features", _features()),
             (
                 "classifier",
-                CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=5),
+                CalibratedClassifierCV(LinearSVC(C=0.5), method="sigmoid", cv=3, ensemble=False),
             ),
         ]
     )
@@ -66,7 +67,10 @@ def intent_pipeline() -> Pipeline:
 def language_pipeline() -> Pipeline:
     return Pipeline(
         [
-            ("features", TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True)),
+            (
+                "features",
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), sublinear_tf=True),
+            ),
             ("classifier", LogisticRegression(C=10.0, solver="liblinear")),
         ]
     )
@@ -94,7 +98,7 @@ def _choose_threshold(examples: list[Example]) -> float:
     prediction under it becomes out_of_scope."""
     texts = [text_normalize(example.text) for example in examples]
     labels = np.array([example.intent for example in examples])
-    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=13)
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=13)
     # The vocabulary is learnt once on all the training texts (no labels involved), which keeps
     # this search a matter of seconds.
     pipeline = intent_pipeline()
@@ -113,7 +117,9 @@ def _choose_threshold(examples: list[Example]) -> float:
     return round(max(scores)[2], 2)
 
 
-def model_train(*, examples: list[Example] | None = None, choose_threshold: bool = True) -> IntentModel:
+def model_train(
+    *, examples: list[Example] | None = None, choose_threshold: bool = True
+) -> IntentModel:
     examples = examples if examples is not None else training_examples()
     texts = [text_normalize(example.text) for example in examples]
     intents = intent_pipeline().fit(texts, [example.intent for example in examples])
@@ -123,14 +129,18 @@ def model_train(*, examples: list[Example] | None = None, choose_threshold: bool
     )
     threshold = _choose_threshold(examples) if choose_threshold else 0.3
     return IntentModel(
-        intents=intents, languages=languages, threshold=threshold, fingerprint=training_fingerprint()
+        intents=intents,
+        languages=languages,
+        threshold=threshold,
+        fingerprint=training_fingerprint(),
     )
 
 
 def model_path() -> Path:
-    return Path(getattr(settings, "CHATBOT_MODEL_PATH", "")) or (
-        Path(settings.HELPDESK_DATA_DIR) / "chatbot" / "intent-model.joblib"
-    )
+    configured = getattr(settings, "CHATBOT_MODEL_PATH", "")
+    if configured:
+        return Path(configured)
+    return Path(settings.DATA_DIR) / "chatbot" / "intent-model.joblib"
 
 
 def model_save(model: IntentModel, *, path: Path | None = None) -> Path:

@@ -174,6 +174,20 @@ function render(message) {
       item.appendChild(el("a", { href: a.url, target: "_blank", rel: "noopener" }, a.name));
     }
   });
+  if (message.from !== "visitor" && message.choices && message.choices.length) {
+    var choices = el("div", { "class": "choices" });
+    message.choices.forEach(function (c) {
+      var button = el("button", { type: "button", "class": "choice" }, c.label);
+      button.addEventListener("click", function () {
+        if (refused) { return; }
+        queue({ type: "message", client_id: uid(), text: c.label, quick_reply: c.value,
+          language: lang, page: location.href.slice(0, 500) });
+        choices.remove();
+      });
+      choices.appendChild(button);
+    });
+    item.appendChild(choices);
+  }
   // Keep the conversation in id order whatever order frames arrive in.
   var next = null;
   for (var i = 0; i < log.children.length; i++) {
