@@ -33,6 +33,7 @@ from helpdesk.inbox.selectors import (
     ticket_page,
     ticket_timeline_items,
     tickets_for_list,
+    view_counts,
 )
 from helpdesk.inbox.services import (
     canned_render,
@@ -153,6 +154,7 @@ def ticket_list(request: AgentRequest) -> HttpResponse:
     context.update(
         {
             "builtin_views": BUILTIN_VIEWS,
+            "view_counts": view_counts(user=request.user),
             "saved_views": list(saved_views_for(request.user)),
             "sorts": {k: v[2] for k, v in SORTS.items()},
             "statuses": TicketStatus.choices,
@@ -200,7 +202,8 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
     tickets = list(tickets_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
     action = request.POST.get("action", "")
-    value = request.POST.get("value", "").strip()
+    # Each action has its own list (value_assign, value_status, value_tag); "value" still works.
+    value = (request.POST.get(f"value_{action}") or request.POST.get("value", "")).strip()
     back = request.POST.get("next", "")
     if not back.startswith("?"):
         back = ""
