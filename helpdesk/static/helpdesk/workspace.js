@@ -47,6 +47,18 @@
     });
   }
 
+  // The reply box shows the channel rules (WhatsApp's window) of the address chosen in
+  // "Send via" only; the templates of another address are not sent.
+  var sendVia = document.querySelector("#reply select[name=identity]");
+  function showWindow() {
+    document.querySelectorAll("#reply [data-window-for]").forEach(function (box) {
+      var on = sendVia && box.dataset.windowFor === sendVia.value;
+      box.hidden = !on;
+      box.querySelectorAll("input").forEach(function (input) { input.disabled = !on; });
+    });
+  }
+  if (sendVia) { sendVia.addEventListener("change", showWindow); showWindow(); }
+
   // Bulk actions: only the list of the chosen action is shown (and sent).
   var bulkAction = document.querySelector("#bulk select[name=action]");
   function showBulkValue() {
