@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "helpdesk.inbox.middleware.AgentLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -317,6 +318,8 @@ LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "helpdesk" / "locale"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
+# Unambiguous dates in both languages (the month in words): helpdesk/formats/<lang>/.
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -314,6 +314,17 @@ class TwilioWhatsAppAdapter(TwilioSMSAdapter):
 
     media_per_message = 1
 
+    def reply_window(self, *, identity: Any, config: Mapping[str, Any]) -> Any:
+        """Whether free text can go to ``identity`` now (WhatsApp's 24-hour window), and the
+        approved templates otherwise: the workspace shows it in the reply box."""
+        from channels_in.twilio.selectors import whatsapp_identity_window
+
+        return whatsapp_identity_window(identity=identity, templates=config.get("templates", []))
+
+    def template_metadata(self, *, template: Mapping[str, Any], variables: dict[str, str]) -> dict:
+        """What a reply carries to go out as this approved template (see ``_content``)."""
+        return {"whatsapp_template": template["content_sid"], "template_variables": variables}
+
     def _content(self, message: OutboundMessage) -> dict[str, Any]:
         template = message.metadata.get("whatsapp_template")
         if template:
