@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.tickets.models import Message, Ticket
@@ -31,7 +31,7 @@ from orders_link.models import Order, Shipment
 
 logger = logging.getLogger(__name__)
 
-CAP = 500  # matches read per source: counts above it are shown as "500+"
+CAP = 200  # matches read per source: counts above it are shown as "200+"
 MAX_QUERY = 200
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 _EMAIL = re.compile(r"^[^\s@]+@[^\s@]*$|^[^\s@]*@[^\s@]+$")
@@ -164,18 +164,17 @@ def agent_search(
     visible = _visible_tickets(user)
     parsed = parse_query(query)
     found, message_of = _find_tickets(results, user, query, limit=limit)
-    tickets = visible.filter(pk__in=list(found)).select_related(
-        "contact", "inbox", "assignee", "team"
+    # The newest tickets found, read and ordered by the database (a ticket found by its
+    # number first).
+    first = [pk for pk, why in found.items() if why == "number"]
+    ordered = list(
+        visible.filter(pk__in=first).select_related("contact", "inbox", "assignee", "team")
     )
-    rank = {"number": 0}
-    ordered = sorted(
-        tickets,
-        key=lambda t: (
-            rank.get(found[t.pk], 1),
-            -(t.last_message_at.timestamp() if t.last_message_at else 0),
-            -t.pk,
-        ),
-    )[:ticket_limit]
+    ordered += list(
+        visible.filter(pk__in=[pk for pk in found if pk not in first])
+        .select_related("contact", "inbox", "assignee", "team")
+        .order_by(F("last_message_at").desc(nulls_last=True), "-pk")[: ticket_limit - len(ordered)]
+    )
     texts = dict(
         Message.objects.filter(
             pk__in=[message_of[t.pk] for t in ordered if t.pk in message_of]
