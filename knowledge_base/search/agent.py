@@ -25,6 +25,7 @@ from helpdesk.tickets.selectors import (
 )
 from knowledge_base.search import ArticleHit, article_search_hits
 from knowledge_base.search.backends import get_backend
+from knowledge_base.search.backends.database import statement_timeout
 from knowledge_base.search.text import ParsedQuery, highlight, parse_query
 from knowledge_base.search.types import SearchTimeout
 from orders_link.models import Order, Shipment
@@ -100,13 +101,16 @@ def contacts_matching(*, user: User | AnonymousUser, query: str, limit: int = CA
                 kind=IdentityKind.EMAIL, address__icontains=text.lower()
             ).values("contact_id")
         )
+    elif any(ch.isdigit() for ch in text):
+        # A number (order, parcel, reference) is no one's name: only exact identities.
+        rule = Q(pk__in=ContactIdentity.objects.filter(address=text).values("contact_id"))
     else:
         rule = Q(name__icontains=text)
         if connection.vendor == "postgresql" and len(text) >= 3:
             rule |= Q(name__trigram_similar=text)  # typos: "Camile Martn"
         rule |= Q(pk__in=ContactIdentity.objects.filter(address__iexact=text).values("contact_id"))
     contacts = visible.filter(rule).filter(merged_into__isnull=True)
-    if connection.vendor == "postgresql" and len(text) >= 3:
+    if connection.vendor == "postgresql" and len(text) >= 3 and not any(c.isdigit() for c in text):
         # Closest names first.
         contacts = contacts.annotate(similarity=TrigramSimilarity("name", text)).order_by(
             "-similarity", "-id"
@@ -160,6 +164,21 @@ def agent_search(
     results = AgentResults(query=query)
     if not query:
         return results
+    try:
+        with statement_timeout():
+            return _agent_search(results, user, query, ticket_limit, limit)
+    except SearchTimeout:
+        results.timed_out = True
+        return results
+
+
+def _agent_search(
+    results: AgentResults,
+    user: User | AnonymousUser,
+    query: str,
+    ticket_limit: int,
+    limit: int,
+) -> AgentResults:
     language = getattr(getattr(user, "agent_profile", None), "language", "") or "en"
     visible = _visible_tickets(user)
     parsed = parse_query(query)
