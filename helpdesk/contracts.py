@@ -151,11 +151,12 @@ class RejectedInput(Exception):
         self.status = status
 
 
-class DomainError(Exception):
+class DomainError(ValueError):
     """A write the domain refuses, with a message fit to show the user (already translated).
 
     Views catch this type only: any other exception is a programming error and stays a
-    logged 500. ``code`` names the refusal for callers that branch on it.
+    logged 500. ``code`` names the refusal for callers that branch on it. (A ValueError, so
+    callers that refused bad values with ValueError before keep working.)
     """
 
     def __init__(self, message: str, *, code: str = "") -> None:

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "helpdesk.automations",
     "helpdesk.csat",
     "helpdesk.reports",
+    "helpdesk.workspace_settings",
     "channels_in",
     "orders_link",
     "knowledge_base",
@@ -436,6 +437,8 @@ HELPDESK_AGENTS_SEE_UNTEAMED = env_bool("AGENTS_SEE_UNTEAMED", True)
 HELPDESK_SLA_AT_RISK_MINUTES = env_bounded_int("SLA_AT_RISK_MINUTES", 60)
 # Solved tickets close by themselves after this many days (0: never).
 HELPDESK_AUTO_CLOSE_DAYS = env_bounded_int("AUTO_CLOSE_DAYS", 4)
+# A reply to the customer on an unassigned ticket assigns it to the agent who wrote it.
+HELPDESK_ASSIGN_ON_REPLY = env_bool("ASSIGN_ON_REPLY", True)
 HELPDESK_TICKETS_PER_PAGE = env_bounded_int("TICKETS_PER_PAGE", 50, minimum=1, maximum=500)
 
 # --- Messaging channels (Twilio SMS/WhatsApp, Telegram, site chat) ----------------------------

@@ -122,6 +122,31 @@ def email_ingest(*, raw: bytes, inbox: Inbox, source: str = "") -> IngestResult:
     return email_ingest_parsed(inbox=inbox, mails=[parsed])[0]
 
 
+def email_store(*, inbox: Inbox, mails: list[ParsedMail]) -> list[IngestResult]:
+    """Store a batch in one transaction; if it fails, each message in a savepoint of its own,
+    so that one failure rolls back only that message, which is then kept raw with the reason.
+    Every way mail arrives in bulk (files, IMAP) stores through here."""
+    try:
+        with transaction.atomic():
+            return email_ingest_parsed(inbox=inbox, mails=mails)
+    except Exception:
+        logger.info("A batch failed; storing its messages one by one", exc_info=True)
+    results = []
+    with transaction.atomic():
+        for mail in mails:
+            try:
+                with transaction.atomic():
+                    [result] = email_ingest_parsed(inbox=inbox, mails=[mail])
+            except Exception as exc:  # one broken message must not stop the others
+                logger.exception("Could not store %s", mail.source)
+                reason = f"error: {type(exc).__name__}: {exc}"[:1000]
+                # Nothing that arrived is lost: the bytes stay, with the reason.
+                email_reject_record(inbox=inbox, raw=mail.raw, source=mail.source, reason=reason)
+                result = IngestResult("rejected", reason=reason)
+            results.append(result)
+    return results
+
+
 def email_ingest_parsed(*, inbox: Inbox, mails: list[ParsedMail]) -> list[IngestResult]:
     """Store parsed messages in their order, each with the outcome ``email_ingest`` gives it.
 

@@ -14,6 +14,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_GET
 
 from channels_in.webchat.selectors import attachment_for_token
+from helpdesk.security.files import file_response
 from helpdesk.tickets.models import Inbox, InboxKind
 
 
@@ -42,7 +43,7 @@ def widget_strings() -> dict[str, str]:
             "answer you by email."
         ),
         "email_label": _("Your email address"),
-        "email_send": _("Send"),
+        "email_send": _("Send my address"),
         "email_saved": _("Thank you: we will answer you by email."),
         "bad_email": _("Please enter a valid email address."),
         "reconnecting": _("Reconnecting…"),
@@ -97,13 +98,10 @@ def widget_file(request: HttpRequest, token: str) -> FileResponse:
     attachment = attachment_for_token(token)
     if attachment is None:
         raise Http404
-    inline = attachment.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}
-    response = FileResponse(
+    response = file_response(
         attachment.file.open("rb"),
-        as_attachment=not inline,
         filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
+        content_type=attachment.content_type,
     )
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -29,7 +29,12 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.tickets.selectors import delayed_order_exists, tickets_visible_to
+from helpdesk.tickets.selectors import (
+    delayed_order_exists,
+    tickets_for_agents,
+    tickets_visible_to,
+    tickets_with_bot,
+)
 from orders_link.models import DelayNotice
 
 BUILTIN_VIEWS: dict[str, Any] = {
@@ -41,6 +46,7 @@ BUILTIN_VIEWS: dict[str, Any] = {
     "sla_at_risk": _("SLA at risk"),
     "sla_breached": _("SLA breached"),
     "delayed_orders": _("On delayed orders"),
+    "bot": _("With the bot"),
     "all": _("All"),
 }
 
@@ -108,6 +114,11 @@ def tickets_for_list(*, user: User, query: ListQuery, now: datetime | None = Non
     now = now or timezone.now()
     tickets = tickets_visible_to(user).filter(merged_into__isnull=True)
     view = query.view
+    if view == "bot":
+        tickets = tickets_with_bot(tickets).filter(status__in=UNSOLVED_STATUSES)
+    elif view != "all":
+        # A conversation the bot owns waits for no agent until it is handed over.
+        tickets = tickets_for_agents(tickets)
     if view == "unsolved":
         tickets = tickets.filter(status__in=UNSOLVED_STATUSES)
     elif view == "mine":
@@ -327,3 +338,44 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
             )
     items.sort(key=lambda item: item.sort_key)
     return items
+
+
+def reply_identity_default(*, ticket: Ticket, identities: list) -> Any:
+    """The address a reply goes to unless the agent picks another ("Send via").
+
+    The customer's last inbound channel: their latest message on this ticket, else their
+    latest message anywhere; else the channel the ticket's last outbound message (a delay
+    notice, say) went out on; else an address of the ticket's own channel. Addresses the
+    customer opted out of or that bounced are passed over.
+    """
+    usable = {i.pk: i for i in identities if i.reachable}
+    if not usable:
+        return None
+    inbound = Message.objects.filter(
+        direction="in", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    outbound = ticket.messages.filter(
+        direction="out", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    for candidates in (inbound.filter(ticket=ticket), inbound, outbound):
+        found = candidates.values_list("identity_id", flat=True).first()
+        if found is not None:
+            return usable[found]
+    kind = ticket.inbox.identity_kind if ticket.inbox_id else None
+    same_channel = [i for i in usable.values() if i.kind == kind]
+    emails = [i for i in usable.values() if i.kind == "email"]
+    return (same_channel or emails or list(usable.values()))[0]
+
+
+def canned_in_language_order(canned, *, language: str):
+    """Canned responses in the ticket's language first, then those without one, then the rest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return canned.annotate(
+        language_rank=Case(
+            When(language=language or "-", then=Value(0)),
+            When(language="", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("language_rank", "name")

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,12 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
+from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
 from helpdesk.inbox.selectors import (
     BUILTIN_VIEWS,
     SORTS,
     ListQuery,
+    canned_in_language_order,
+    reply_identity_default,
     saved_views_for,
     ticket_page,
     ticket_timeline_items,
@@ -36,11 +40,11 @@ from helpdesk.inbox.services import (
     saved_view_create,
     ticket_mark_read,
 )
+from helpdesk.security.files import file_response
 from helpdesk.sla.selectors import ticket_sla_state
 from helpdesk.tickets.models import (
     Attachment,
     DeliveryState,
-    Direction,
     InboxKind,
     Message,
     Priority,
@@ -56,17 +60,19 @@ from helpdesk.tickets.selectors import (
     tickets_visible_to,
 )
 from helpdesk.tickets.services import (
+    BulkResult,
     contact_merge,
-    message_reply,
-    note_add,
     ticket_assign,
     ticket_link_order,
     ticket_merge,
+    ticket_respond,
     ticket_set_priority,
     ticket_set_status,
     ticket_set_team,
     ticket_split,
     ticket_tags_change,
+    tickets_bulk_apply,
+    tickets_merge,
 )
 from orders_link.models import Order
 
@@ -201,35 +207,43 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
     if not tickets:
         messages.error(request, _("Select at least one ticket."))
         return redirect(_list_url() + back)
+    user = request.user
     try:
         if action == "assign":
             assignee = None
             if value and value != "none":
                 assignee = get_object_or_404(_agents(), pk=int(value) if value.isdigit() else 0)
-            for ticket in tickets:
-                ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+            result = tickets_bulk_apply(
+                tickets=tickets,
+                change=lambda t: ticket_assign(ticket=t, assignee=assignee, actor=user),
+            )
         elif action == "status":
             if value not in TicketStatus.values:
-                raise ValueError(_("Unknown status."))
-            for ticket in tickets:
-                ticket_set_status(ticket=ticket, status=value, actor=request.user)
+                raise DomainError(_("Unknown status."))
+            result = tickets_bulk_apply(
+                tickets=tickets,
+                change=lambda t: ticket_set_status(ticket=t, status=value, actor=user),
+            )
         elif action == "tag":
             if not value:
-                raise ValueError(_("Type a tag."))
-            for ticket in tickets:
-                ticket_tags_change(ticket=ticket, add=[value], actor=request.user)
+                raise DomainError(_("Type a tag."))
+            result = tickets_bulk_apply(
+                tickets=tickets,
+                change=lambda t: ticket_tags_change(ticket=t, add=[value], actor=user),
+            )
         elif action == "merge":
-            if len(tickets) < 2:
-                raise ValueError(_("Select two tickets or more to merge."))
-            target, *sources = tickets
-            for source in sources:
-                ticket_merge(source=source, target=target, actor=request.user)
+            # All or nothing: a half-merged selection would be worse than none.
+            tickets_merge(tickets=tickets, actor=user)
+            result = BulkResult(done=[t.pk for t in tickets], failed=[])
         else:
-            raise ValueError(_("Unknown action."))
-    except ValueError as exc:
+            raise DomainError(_("Unknown action."))
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(_list_url() + back)
-    messages.success(request, _("%(n)d tickets updated.") % {"n": len(tickets)})
+    if result.done:
+        messages.success(request, _("%(n)d tickets updated.") % {"n": len(result.done)})
+    for pk, reason in result.failed:
+        messages.error(request, _("#%(id)d not changed: %(reason)s") % {"id": pk, "reason": reason})
     return redirect(_list_url() + back)
 
 
@@ -239,13 +253,7 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
 def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     contact = ticket.contact
     identities = list(contact.identities.order_by("kind", "address"))
-    last_inbound = (
-        ticket.messages.filter(direction=Direction.INBOUND, identity__isnull=False)
-        .order_by("-created_at", "-id")
-        .values_list("identity_id", flat=True)
-        .first()
-    )
-    default_identity = next((i for i in identities if i.pk == last_inbound), None)
+    default_identity = reply_identity_default(ticket=ticket, identities=identities)
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
     from orders_link.models import Shipment
@@ -268,6 +276,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         from django.db.models import Q
 
         canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
+    canned = canned_in_language_order(canned, language=ticket.language or ticket.contact.language)
     return {
         "ticket": ticket,
         "timeline": ticket_timeline_items(ticket=ticket),
@@ -297,27 +306,29 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
                 (f.name, f.content_type or "application/octet-stream", f.read())
                 for f in data["files"]
             )
-            if data["internal"]:
-                message = note_add(ticket=ticket, author=request.user, text=data["text"])
-                for name, content_type, content in files:
-                    from helpdesk.tickets.services import attachment_store
-
-                    attachment_store(
-                        message=message, filename=name, content_type=content_type, content=content
-                    )
-            else:
-                identity = next((i for i in identities if i.pk == data["identity"]), None)
-                message = message_reply(
+            identity = next((i for i in identities if i.pk == data["identity"]), None)
+            # One transaction: the live event goes out with the message whole (attachments,
+            # mentions, status), or nothing is stored.
+            with transaction.atomic():
+                message = ticket_respond(
                     ticket=ticket,
                     author=request.user,
                     text=data["text"],
+                    internal=data["internal"],
                     identity=identity,
                     files=files,
+                    then_status=data["then_status"] or "",
                 )
-            mentions_record(message=message, author=request.user)
-            if data["then_status"]:
-                ticket.refresh_from_db()
-                ticket_set_status(ticket=ticket, status=data["then_status"], actor=request.user)
+                if (
+                    not data["internal"]
+                    and settings.HELPDESK_ASSIGN_ON_REPLY
+                    and ticket.assignee_id is None
+                ):
+                    # Whoever answers an unassigned ticket takes it (ASSIGN_ON_REPLY).
+                    ticket.refresh_from_db(fields=["assignee"])
+                    if ticket.assignee_id is None:
+                        ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+                mentions_record(message=message, author=request.user)
             return redirect("inbox:ticket_detail", pk=ticket.pk)
         ticket_mark_read(ticket=ticket, user=request.user)
         return render(
@@ -353,20 +364,6 @@ def canned_preview(request: AgentRequest, pk: int, canned_pk: int) -> JsonRespon
     )
 
 
-ACTIONS = (
-    "status",
-    "priority",
-    "assign",
-    "team",
-    "tags",
-    "merge",
-    "split",
-    "link_order",
-    "unlink_order",
-    "merge_contact",
-)
-
-
 @staff_required
 @require_POST
 def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
@@ -377,12 +374,12 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
         if action == "status":
             status_form = StatusForm(post)
             if not status_form.is_valid():
-                raise ValueError(_("Unknown status."))
+                raise DomainError(_("Unknown status."))
             ticket_set_status(ticket=ticket, status=status_form.cleaned_data["status"], actor=user)
         elif action == "priority":
             priority_form = PriorityForm(post)
             if not priority_form.is_valid():
-                raise ValueError(_("Unknown priority."))
+                raise DomainError(_("Unknown priority."))
             ticket_set_priority(
                 ticket=ticket, priority=priority_form.cleaned_data["priority"], actor=user
             )
@@ -435,7 +432,7 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
             contact_merge(source=other, target=ticket.contact, actor=user)
         else:
             raise Http404
-    except ValueError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("inbox:ticket_detail", pk=ticket.pk)
     return redirect("inbox:ticket_detail", pk=ticket.pk)
@@ -475,11 +472,12 @@ def attachment_download(request: AgentRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.filter(message__ticket__in=tickets_visible_to(request.user)), pk=pk
     )
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    return file_response(
+        attachment.file.open("rb"),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline_images=False,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @staff_required

@@ -6,3 +6,6 @@ class TicketsConfig(AppConfig):
     name = "helpdesk.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from helpdesk.tickets import subscribers  # noqa: F401  (registers them)

@@ -33,7 +33,8 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.tickets.services.common import attachment_store
+from helpdesk.tickets.services.actions import ticket_set_status
+from helpdesk.tickets.services.common import attachment_store, stored_files_cleanup
 
 logger = logging.getLogger(__name__)
 
@@ -121,7 +122,7 @@ def message_reply(
                 or inbox
             )
     now = timezone.now()
-    with transaction.atomic():
+    with stored_files_cleanup(), transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
             inbox=inbox,
@@ -192,8 +193,10 @@ def _reply_subject(ticket: Ticket) -> str:
     return subject[:255]
 
 
-def note_add(*, ticket: Ticket, author: User, text: str) -> Message:
-    with transaction.atomic():
+def note_add(
+    *, ticket: Ticket, author: User, text: str, files: tuple[tuple[str, str, bytes], ...] = ()
+) -> Message:
+    with stored_files_cleanup(), transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
             direction=Direction.OUTBOUND,
@@ -203,7 +206,36 @@ def note_add(*, ticket: Ticket, author: User, text: str) -> Message:
             text=text,
             delivery_state=DeliveryState.RECEIVED,
         )
+        for filename, content_type, content in files:
+            attachment_store(
+                message=message, filename=filename, content_type=content_type, content=content
+            )
         events.message_event(message)
+    return message
+
+
+def ticket_respond(
+    *,
+    ticket: Ticket,
+    author: User,
+    text: str,
+    internal: bool = False,
+    identity: ContactIdentity | None = None,
+    files: tuple[tuple[str, str, bytes], ...] = (),
+    then_status: str = "",
+) -> Message:
+    """An agent's answer from the workspace: a reply (or an internal note) with its
+    attachments, then the ticket's new status, in one transaction. Live listeners hear of it
+    after commit, whole; if any step fails, nothing is stored."""
+    with stored_files_cleanup(), transaction.atomic():
+        if internal:
+            message = note_add(ticket=ticket, author=author, text=text, files=files)
+        else:
+            message = message_reply(
+                ticket=ticket, author=author, text=text, identity=identity, files=files
+            )
+        if then_status:
+            ticket_set_status(ticket=ticket, status=then_status, actor=author)
     return message
 
 

@@ -10,7 +10,7 @@ from functools import cached_property
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from helpdesk import domain_events
+from helpdesk import conversation, domain_events
 from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
 from helpdesk.contacts.services import identity_sighting_note
 from helpdesk.contracts import (
@@ -28,6 +28,7 @@ from helpdesk.tickets.models import (
     MessageKind,
     RawInbound,
     RawStatus,
+    ThreadingReason,
     Ticket,
     TicketStatus,
 )
@@ -37,6 +38,7 @@ from helpdesk.tickets.services.common import (
     _ticket_start_clocks,
     _update_many,
     attachment_store,
+    stored_files_cleanup,
     ticket_status_event,
 )
 from helpdesk.tickets.threading import ticket_for_inbound
@@ -67,10 +69,10 @@ def messages_receive(*, inbounds: list[InboundMessage]) -> list[ReceiveResult]:
     receive the batch one message at a time to isolate the one that fails.
     """
     try:
-        with transaction.atomic():
+        with stored_files_cleanup(), transaction.atomic():
             return _receive_batch(inbounds)
     except IntegrityError:
-        with transaction.atomic():
+        with stored_files_cleanup(), transaction.atomic():
             return _receive_batch(inbounds)
 
 
@@ -242,6 +244,67 @@ class _ReceiveBatch:
         )
         return identity
 
+    def message_store(
+        self,
+        inbound: InboundMessage,
+        ticket: Ticket,
+        identity: ContactIdentity,
+        raw: RawInbound | None,
+        reason: str,
+    ) -> Message:
+        message = Message.objects.create(
+            ticket=ticket,
+            inbox=self.inbox,
+            direction=Direction.INBOUND,
+            kind=MessageKind.MESSAGE,
+            author_type=AuthorType.CONTACT,
+            identity=identity,
+            subject=inbound.subject[:255],
+            text=inbound.text,
+            html=inbound.html,
+            external_id=inbound.external_id or None,
+            threading_reason=reason,
+            metadata=dict(inbound.metadata),
+            raw=raw,
+            delivery_state=DeliveryState.RECEIVED,
+        )
+        if inbound.external_id:
+            self.stored[inbound.external_id] = message
+        for item in inbound.attachments:
+            attachment_store(
+                message=message,
+                filename=item.filename,
+                content_type=item.content_type,
+                content=item.content,
+                content_id=item.content_id,
+                inline=item.inline,
+            )
+        return message
+
+    def claimed(
+        self,
+        inbound: InboundMessage,
+        identity: ContactIdentity,
+        raw: RawInbound | None,
+        interceptor: str,
+        ticket: Ticket,
+    ) -> ReceiveResult:
+        """An interceptor claimed the message: stored on its ticket, which stays as it is
+        (no reopening, clocks, rules or handler turn)."""
+        ticket = self.tickets.get(ticket.pk, ticket)
+        message = self.message_store(inbound, ticket, identity, raw, ThreadingReason.CLAIMED)
+        events.message_event(message, created_ticket=False)
+        domain_events.emit(
+            domain_events.MessageClaimed(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                inbox_id=self.inbox.pk,
+                channel=self.inbox.kind,
+                interceptor=interceptor,
+            )
+        )
+        return ReceiveResult("threaded", ticket, message, claimed_by=interceptor)
+
     def save(self) -> None:
         """What the batch put off: the tickets, identities and contacts it changed, one
         statement per model and set of changed fields."""
@@ -274,6 +337,10 @@ class _ReceiveBatch:
             contact.language = inbound.language
             contact.save(update_fields=["language", "updated_at"])
 
+        claim = conversation.inbound_claim(inbound=inbound, inbox=inbox, contact=contact)
+        if claim is not None:
+            return self.claimed(inbound, identity, raw, *claim)
+
         ticket, reason = ticket_for_inbound(
             inbound=inbound, inbox=inbox, contact=contact, now=now, recent=self.recent
         )
@@ -291,33 +358,7 @@ class _ReceiveBatch:
                 last_inbound_at=now,
             )
             self.tickets[ticket.pk] = ticket
-        message = Message.objects.create(
-            ticket=ticket,
-            inbox=inbox,
-            direction=Direction.INBOUND,
-            kind=MessageKind.MESSAGE,
-            author_type=AuthorType.CONTACT,
-            identity=identity,
-            subject=inbound.subject[:255],
-            text=inbound.text,
-            html=inbound.html,
-            external_id=inbound.external_id or None,
-            threading_reason=reason,
-            metadata=dict(inbound.metadata),
-            raw=raw,
-            delivery_state=DeliveryState.RECEIVED,
-        )
-        if inbound.external_id:
-            self.stored[inbound.external_id] = message
-        for item in inbound.attachments:
-            attachment_store(
-                message=message,
-                filename=item.filename,
-                content_type=item.content_type,
-                content=item.content,
-                content_id=item.content_id,
-                inline=item.inline,
-            )
+        message = self.message_store(inbound, ticket, identity, raw, reason)
         if not created:
             self.unsaved.setdefault(ticket.pk, set()).update(_ticket_touch_inbound(ticket, now=now))
         if ticket.order_id is None and contact.pk in self.with_orders:
