@@ -156,14 +156,6 @@ def orders_create(items: list[Script]) -> None:
         )
 
 
-def _core_dispatches() -> bool:
-    try:
-        from helpdesk import conversation  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 @dataclass
 class Result:
     resolved: bool
@@ -197,13 +189,6 @@ def converse(
                 external_id=f"script-{index}-{turn}",
             )
         )
-        if not _core_dispatches():
-            from chatbot.handler import take_turn, ticket_start_with_bot
-
-            started = Ticket.objects.get(pk=result.ticket.pk)
-            if result.outcome == "created":
-                ticket_start_with_bot(ticket=started)
-            take_turn(ticket_id=started.pk, message_id=result.message.pk)
         ticket = Ticket.objects.get(pk=result.ticket.pk)
         ticket = ticket.merged_into or ticket
         reply = ticket.messages.filter(author_type="bot", kind="message").order_by("-pk").first()
