@@ -49,6 +49,7 @@ from helpdesk.tickets.models import (
     DeliveryState,
     InboxKind,
     Message,
+    MessageKind,
     Priority,
     Tag,
     Ticket,
@@ -66,6 +67,7 @@ from helpdesk.tickets.services import (
     contact_merge,
     message_reply,
     ticket_assign,
+    ticket_hand_over,
     ticket_link_order,
     ticket_merge,
     ticket_respond,
@@ -298,6 +300,12 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # What a conversation handler (the bot) learnt before handing over, shown on top.
+        "handover_note": ticket.messages.filter(
+            kind=MessageKind.NOTE, metadata__event="bot_handover"
+        )
+        .order_by("-created_at", "-pk")
+        .first(),
     }
 
 
@@ -484,6 +492,8 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
                 pk=int(value) if value.isdigit() else 0,
             )
             ticket_link_order(ticket=ticket, order=order, actor=user)
+        elif action == "take_over":
+            ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
         elif action == "unlink_order":
             ticket_link_order(ticket=ticket, order=None, actor=user)
         elif action == "merge_contact":
