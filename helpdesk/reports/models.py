@@ -61,3 +61,20 @@ class DigestSubscription(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class TicketReopen(models.Model):
+    """A solved or closed ticket that opened again, when it did (a ticket keeps only how many
+    times): recorded on the status change, backfilled from the timeline's status events."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    reopened_at = models.DateTimeField(_("reopened"), db_index=True)
+    previous_status = models.CharField(_("previous status"), max_length=16)
+
+    class Meta:
+        ordering = ["-reopened_at"]
+        verbose_name = _("reopening")
+        verbose_name_plural = _("reopenings")
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} reopened at {self.reopened_at:%Y-%m-%d %H:%M}"

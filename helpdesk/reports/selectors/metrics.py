@@ -12,6 +12,7 @@ from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from helpdesk.csat.models import Survey
+from helpdesk.reports.models import TicketReopen
 from helpdesk.reports.providers import BotFigures, bot_figures
 from helpdesk.reports.selectors.filters import (
     ReportFilter,
@@ -131,6 +132,7 @@ def volume(*, filters: ReportFilter) -> Volume:
 class Reopens:
     solved_once: int
     reopened: int
+    reopenings: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -138,12 +140,18 @@ class Reopens:
 
 
 def reopens(*, filters: ReportFilter) -> Reopens:
-    """Of the tickets created in the range and solved at least once, how many reopened."""
+    """Of the tickets created in the range and solved at least once, how many reopened; and
+    how many times tickets reopened during the range."""
     row = tickets_created(filters=filters).aggregate(
         solved_once=Count("id", filter=Q(solved_at__isnull=False) | Q(reopened_count__gt=0)),
         reopened=Count("id", filter=Q(reopened_count__gt=0)),
     )
-    return Reopens(solved_once=row["solved_once"], reopened=row["reopened"])
+    reopenings = (
+        TicketReopen.objects.filter(reopened_at__gte=filters.since, reopened_at__lt=filters.until)
+        .filter(filters.ticket_q("ticket__"))
+        .count()
+    )
+    return Reopens(solved_once=row["solved_once"], reopened=row["reopened"], reopenings=reopenings)
 
 
 @dataclass(frozen=True)
