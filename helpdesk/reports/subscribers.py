@@ -25,3 +25,22 @@ def ticket_reopen_record(event: domain_events.TicketStatusChanged) -> None:
         reopened_at=changed or timezone.now(),
         previous_status=event.old,
     )
+
+
+@domain_events.subscriber(domain_events.ReplySent, domain_events.TicketStatusChanged)
+def ticket_timing_record(event) -> None:
+    """A first agent reply or a solve: its business time, counted now."""
+    from helpdesk.reports.selectors.metrics import report_calendar
+    from helpdesk.reports.services import business_intervals_ensure, ticket_timings_refresh
+
+    if isinstance(event, domain_events.ReplySent) and not event.first_response:
+        return
+    if isinstance(event, domain_events.TicketStatusChanged) and event.new not in DONE:
+        return
+    calendar = report_calendar()
+    tickets = Ticket.objects.filter(pk=event.ticket_id)
+    created = tickets.values_list("created_at", flat=True).first()
+    if calendar is None or created is None:
+        return
+    definition = business_intervals_ensure(calendar=calendar, since=created, until=timezone.now())
+    ticket_timings_refresh(calendar=calendar, definition=definition, tickets=tickets)

@@ -168,3 +168,18 @@ def test_backfill_reads_reopenings_from_the_timeline(shop):
         event.created_at,
         "solved",
     )
+
+
+def test_business_times_are_recorded_when_the_ticket_is_solved(
+    shop, django_capture_on_commit_callbacks
+):
+    from helpdesk.reports.models import TicketTiming
+    from helpdesk.tickets.services import ticket_set_status
+
+    c = shop["c"]
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_set_status(ticket=c, status="solved")
+    timing = TicketTiming.objects.get(ticket=c)
+    c.refresh_from_db()
+    assert timing.solved_at == c.solved_at
+    assert timing.resolution_business is not None and timing.resolution_business > 0
