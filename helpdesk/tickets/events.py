@@ -104,6 +104,7 @@ def _send(items: list[tuple[list[str], dict]]) -> None:
 
 
 def message_event(message, *, created_ticket: bool = False) -> None:
+    """Announce a stored message, after the commit of the transaction that stored it."""
     ticket = message.ticket
     groups = [ticket_group(ticket.pk)]
     if ticket.inbox_id:

@@ -14,16 +14,8 @@ from django.utils import timezone
 from helpdesk.csat.models import Survey, SurveyState
 from helpdesk.tickets.models import Direction, Message, Ticket
 from helpdesk.tickets.services import message_reply, ticket_set_status
-from tests.channels_in.telegram.test_telegram import fake_telegram, post, update  # noqa: F401
-from tests.channels_in.twilio.conftest import (  # noqa: F401
-    _no_inbox_read_kept,
-    fake_twilio,
-    post_signed,
-    sms_fields,
-    sms_inbox,
-    twilio_settings,
-    whatsapp_inbox,
-)
+from tests.channels_in.telegram.test_telegram import post, update
+from tests.channels_in.twilio.conftest import post_signed, sms_fields
 from tests.factories import InboxFactory
 
 pytest.importorskip(
