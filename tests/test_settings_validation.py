@@ -31,8 +31,6 @@ MALFORMED = {
     "DATABASE_POOL_MAX_SIZE": "-1",
     "DATABASE_POOL_MIN_SIZE": "two",
     "DATABASE_POOL_TIMEOUT": "0",
-    "REDIS_CONNECT_TIMEOUT": "0",
-    "REDIS_SOCKET_TIMEOUT": "soon",
     "REDIS_URL": "localhost:6379",
     "CELERY_BROKER_URL": "redis//localhost",
     "CELERY_TASK_ALWAYS_EAGER": "sometimes",
