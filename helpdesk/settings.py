@@ -475,6 +475,10 @@ WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_bounded_int(
     "WEBCHAT_RATE_IP_CONVERSATION_SECONDS", 600, minimum=1
 )
 
+# --- The bot (chatbot) ------------------------------------------------------------------------
+# Where the trained intent model is kept; empty: DATA_DIR/chatbot/intent-model.joblib.
+CHATBOT_MODEL_PATH = env_str("CHATBOT_MODEL_PATH")
+
 
 LOGGING = {
     "version": 1,
