@@ -478,6 +478,8 @@ WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_bounded_int(
 # --- The bot (chatbot) ------------------------------------------------------------------------
 # Where the trained intent model is kept; empty: DATA_DIR/chatbot/intent-model.joblib.
 CHATBOT_MODEL_PATH = env_str("CHATBOT_MODEL_PATH")
+# Whether the bot answers inboxes that have no bot settings of their own (email never does).
+CHATBOT_DEFAULT_ENABLED = env_bool("CHATBOT_DEFAULT_ENABLED", True)
 
 
 LOGGING = {
