@@ -86,14 +86,13 @@ def _hand_over(
 ) -> None:
     """Give the ticket to the agents, with a note carrying what the bot learnt."""
     summary = handover_summary_text(conversation, intent=intent, language=language)
+    known = conversation.verified_order or conversation.order
     metadata = {
         "event": "bot_handover",
         "reason": reason,
         "intent": intent,
         "language": language,
-        "order": (conversation.verified_order or conversation.order).number
-        if (conversation.verified_order or conversation.order)
-        else "",
+        "order": known.number if known is not None else "",
         "verification": conversation.verification,
         "transcript": transcript(ticket),
     }
@@ -113,6 +112,12 @@ def ticket_give_to_agents(*, ticket: Ticket, reason: str, actor=None) -> None:
     from helpdesk.tickets.services import ticket_hand_over
 
     ticket_hand_over(ticket=ticket, reason=reason, actor=actor)
+
+
+def _is_channel_command(message: Message) -> bool:
+    """A channel's own command, answered by the channel (Telegram's ``/start`` link)."""
+    metadata = message.metadata or {}
+    return bool(metadata.get("link_token")) or (message.text or "").startswith("/start")
 
 
 def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:
@@ -141,6 +146,7 @@ def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:
             or message.direction != Direction.INBOUND
             or message.kind != MessageKind.MESSAGE
             or BotTurn.objects.filter(message=message).exists()
+            or _is_channel_command(message)
         ):
             return None
         conversation, _created = BotConversation.objects.get_or_create(ticket=ticket)

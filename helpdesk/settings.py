@@ -507,6 +507,12 @@ HELPDESK_INBOUND_TEXT_LIMITS = {
 }
 HELPDESK_INBOUND_HTML_LIMIT = env_bounded_int("INBOUND_HTML_MAX_CHARS", 2_000_000, minimum=1000)
 
+# --- The bot (chatbot) ------------------------------------------------------------------------
+# Where the trained intent model is kept; empty: DATA_DIR/chatbot/intent-model.joblib.
+CHATBOT_MODEL_PATH = env_str("CHATBOT_MODEL_PATH")
+# Whether the bot answers inboxes that have no bot settings of their own (email never does).
+CHATBOT_DEFAULT_ENABLED = env_bool("CHATBOT_DEFAULT_ENABLED", True)
+
 
 LOGGING = {
     "version": 1,

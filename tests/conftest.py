@@ -27,6 +27,15 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _bot_off_unless_asked(settings, request):
+    """Inboxes without bot settings answer with the bot in the product; tests of other areas
+    see their conversations without it (tests/chatbot turns it back on)."""
+    settings.CHATBOT_DEFAULT_ENABLED = "chatbot" in request.node.nodeid.split("/")[:2] or (
+        request.node.get_closest_marker("bot") is not None
+    )
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks():
     """Tasks run in-process in every lane, except in tests that start a real worker."""
     from helpdesk.celery import app

@@ -83,7 +83,8 @@ def bot_settings_for(inbox: Inbox) -> BotSettings:
     found = BotSettings.objects.filter(inbox=inbox).first() if inbox.pk else None
     if found is not None:
         return found
-    return BotSettings(inbox=inbox, enabled=inbox.kind != "email")
+    default = bool(getattr(settings, "CHATBOT_DEFAULT_ENABLED", True))
+    return BotSettings(inbox=inbox, enabled=default and inbox.kind != "email")
 
 
 def bot_answers(inbox: Inbox) -> bool:

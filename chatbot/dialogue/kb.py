@@ -1,8 +1,7 @@
 """The knowledge base as the bot sees it: the best passage of the best article, and its link.
 
 It goes through ``knowledge_base.search.article_search`` (public articles, in the customer's
-language). Where that search is not installed, published public articles are scored by the
-words they share with the question.
+language), the same search as the help centre's.
 """
 
 from __future__ import annotations
@@ -82,49 +81,16 @@ def passage_best(*, body: str, query: str, limit: int = 280) -> str:
     return (cut[: stop + 1] if stop > limit // 3 else cut.rstrip() + "…").strip()
 
 
-def _fallback_search(
-    *, query: str, language: str, limit: int
-) -> list[tuple[int, str, str, str, float]]:
-    from knowledge_base.models import Article
-
-    wanted = _words(query)
-    if not wanted:
-        return []
-    scored = []
-    articles = Article.objects.filter(published=True, internal=False, language=language).only(
-        "pk", "title", "summary", "body", "slug"
-    )
-    for article in articles:
-        title_words = _words(article.title)
-        words = _words(f"{article.summary} {article.body}")
-        score = 2.0 * len(wanted & title_words) + len(wanted & words)
-        if score:
-            scored.append((article.pk, article.title, "", article.body, score / (len(wanted) + 1)))
-    scored.sort(key=lambda row: -row[4])
-    return scored[:limit]
-
-
 def kb_answer(*, query: str, language: str) -> Passage | None:
     """The best public article for ``query`` in ``language``, with its relevant passage."""
     from knowledge_base.models import Article
+    from knowledge_base.search import article_search
 
-    try:
-        from knowledge_base.search import article_search  # type: ignore[import-not-found]
-    except ImportError:
-        article_search = None
-    if article_search is not None:
-        hits = article_search(query=query, language=language, limit=3, audience="public")
-        if not hits:
-            return None
-        hit = hits[0]
-        article = Article.objects.filter(pk=hit.article_id).only("body").first()
-        body = article.body if article is not None else hit.snippet
-        text = passage_best(body=body, query=query) or hit.snippet
-        return Passage(hit.article_id, hit.title, hit.url, text, float(hit.score))
-    rows = _fallback_search(query=query, language=language, limit=1)
-    if not rows:
+    hits = article_search(query=query, language=language, limit=3, audience="public")
+    if not hits:
         return None
-    article_id, title, url, body, score = rows[0]
-    if score < 0.34:
-        return None
-    return Passage(article_id, title, url, passage_best(body=body, query=query), score)
+    hit = hits[0]
+    article = Article.objects.filter(pk=hit.article_id).only("body").first()
+    body = article.body if article is not None else hit.snippet
+    text = passage_best(body=body, query=query) or hit.snippet
+    return Passage(hit.article_id, hit.title, hit.url, text, float(hit.score))

@@ -145,7 +145,7 @@ def code_check(*, ticket: Ticket, code: str) -> Order | None:
 
 
 def status_words(status: str) -> str:
-    return {
+    words: dict[str, str] = {
         OrderStatus.UNPROCESSED: _("has been received and will be prepared soon"),
         OrderStatus.AWAITING_STOCK: _("is waiting for an item to come back in stock"),
         OrderStatus.PICKED: _("is being gathered in our warehouse"),
@@ -155,11 +155,12 @@ def status_words(status: str) -> str:
         OrderStatus.DELIVERED: _("has been delivered"),
         OrderStatus.CANCELLED: _("has been cancelled"),
         OrderStatus.RETURNED: _("has been returned"),
-    }.get(status, _("is being processed"))
+    }
+    return words.get(status, _("is being processed"))
 
 
 def shipment_words(status: str) -> str:
-    return {
+    words: dict[str, str] = {
         ShipmentStatus.PENDING: _("the label is created"),
         ShipmentStatus.INFO_RECEIVED: _("the carrier has the parcel's details"),
         ShipmentStatus.IN_TRANSIT: _("the parcel is on its way"),
@@ -169,7 +170,8 @@ def shipment_words(status: str) -> str:
         ShipmentStatus.EXCEPTION: _("the carrier reports a problem with the parcel"),
         ShipmentStatus.DELAYED: _("the carrier reports a delay"),
         ShipmentStatus.RETURNED: _("the parcel is on its way back to us"),
-    }.get(status, "")
+    }
+    return words.get(status, "")
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:

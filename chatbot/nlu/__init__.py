@@ -131,7 +131,7 @@ def language_detect(text: str, *, hint: str | None = None) -> tuple[str, float]:
         french = max(french, 0.9)
     language, confidence = ("fr", french) if french >= 0.5 else ("en", 1.0 - french)
     if hint in LANGUAGES and confidence < 0.7:
-        return hint, confidence  # type: ignore[return-value]
+        return str(hint), confidence
     return language, confidence
 
 

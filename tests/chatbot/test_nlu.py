@@ -112,3 +112,31 @@ def test_language_without_words_follows_the_conversation():
     assert language_detect("12345", hint="fr")[0] == "fr"
     assert language_detect("12345", hint="en")[0] == "en"
     assert language_detect("ok", hint="fr")[0] == "fr"
+
+
+def test_fast_prediction_equals_the_fitted_pipeline():
+    import numpy as np
+
+    from chatbot.nlu.model import model_get
+
+    model = model_get()
+    rows = evaluation_rows(DATA_DIR / "eval.csv")[::7]
+    texts = [text_normalize(row["text"]) for row in rows]
+    assert np.allclose(model.intent_scores(texts), model.intents.predict_proba(texts))
+    labels = list(model.languages.classes_)
+    for row in rows:
+        lowered = row["text"].lower()
+        expected = model.languages.predict_proba([lowered])[0][labels.index("fr")]
+        assert abs(model.french_probability(lowered) - expected) < 1e-9
+
+
+def test_model_is_saved_and_read_back(tmp_path, settings):
+    from chatbot.nlu import model as model_module
+
+    settings.CHATBOT_MODEL_PATH = str(tmp_path / "model.joblib")
+    trained = model_module.model_get()
+    path = model_module.model_save(trained)
+    read = model_module._model_read(path)
+    assert read is not None and read.fingerprint == trained.fingerprint
+    text = text_normalize("where is my parcel")
+    assert (read.intent_scores([text]) == trained.intent_scores([text])).all()

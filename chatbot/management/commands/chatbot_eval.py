@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if not rows:
             raise CommandError(f"{path} has no rows to evaluate.")
-        predictions = []
+        predictions: list[dict[str, Any]] = []
         for row in rows:
             hint = row["language"] or None
             understanding = message_understand(row["text"], language_hint=None)
