@@ -4,8 +4,12 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# The address browsers use: embed.js, the widget's socket, links and the demo's allowed
+# origins all follow it, so `PORT=8080 make demo` gives a widget that connects.
+PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+export PUBLIC_URL
 
-.PHONY: demo test lint typecheck install install-test messages system-deps clean
+.PHONY: demo test lint typecheck install install-test messages system-deps clean bench
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -29,7 +33,8 @@ messages: $(VENV)/.installed
 demo: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@$(PY) -m helpdesk.security.exposure $(HOST)
+	@echo "Serving on $(PUBLIC_URL)/ (Ctrl-C to stop)"
 	$(PY) -m daphne -b $(HOST) -p $(PORT) helpdesk.asgi:application
 
 system-deps:
@@ -37,6 +42,11 @@ system-deps:
 
 test: install-test messages system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Every benchmark in bench/ at sizes that fit 10 minutes on 2 cores (FULL=1: the full sizes),
+# then one table of goals. Needs DATABASE_URL (a database of its own: emptied) and REDIS_URL.
+bench: install-test
+	$(PY) bench/run.py $(if $(FULL),--full,)
 
 lint: install-test
 	$(PY) -m ruff check .

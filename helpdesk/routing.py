@@ -1,10 +1,10 @@
 from channels.auth import AuthMiddlewareStack
 from channels.routing import URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.urls import path
 
 from channels_in.webchat.consumers import WidgetConsumer
 from helpdesk.inbox.consumers import AgentConsumer
+from helpdesk.security.middleware import SameOriginWebSocket
 
 websocket_urlpatterns = [
     path("ws/agent/", AgentConsumer.as_asgi()),
@@ -19,7 +19,7 @@ widget_websocket_urlpatterns = [
 
 
 def websocket_application():
-    staff = AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+    staff = SameOriginWebSocket(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
     widget = URLRouter(widget_websocket_urlpatterns)
 
     async def route(scope, receive, send):

@@ -75,6 +75,7 @@ def shipments_delay_scan(*, now: dt.datetime | None = None, dry_run: bool = Fals
     delays = shipment_delays(now=now)
     result.found.update(delay.kind for delay in delays)
     if dry_run:
+        result.created.update(delay.kind for delay in _delays_not_notified(delays))
         return result
     with transaction.atomic():
         DelayNotice.objects.bulk_create(
@@ -114,6 +115,26 @@ def shipments_delay_scan(*, now: dt.datetime | None = None, dry_run: bool = Fals
             batch = result.notice_ids[start : start + SEND_BATCH]
             transaction.on_commit(partial(_enqueue_send, batch))
     return result
+
+
+def _delays_not_notified(delays: list) -> list:
+    """The delays a real scan would record: those without a notice for the same situation
+    (shipment, kind, promised date), the key of the database's unique constraint."""
+    shipment_ids = sorted({delay.shipment_id for delay in delays})
+    known: set[tuple[int, str, dt.date]] = set()
+    for start in range(0, len(shipment_ids), 10_000):
+        known.update(
+            DelayNotice.objects.filter(
+                shipment_id__in=shipment_ids[start : start + 10_000]
+            ).values_list("shipment_id", "kind", "promised_date")
+        )
+    new = []
+    for delay in delays:
+        key = (delay.shipment_id, delay.kind, delay.promised_date)
+        if key not in known:
+            known.add(key)
+            new.append(delay)
+    return new
 
 
 def _enqueue_send(notice_ids: list[int]) -> None:

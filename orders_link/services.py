@@ -116,8 +116,23 @@ def order_upsert(
     """Create or update one order (and its lines and shipments) from connector data.
 
     ``source_updated_at`` is the shop's timestamp of this data: data older than what is stored
-    changes nothing.
+    changes nothing. Two deliveries of a new order at once (Shopify sends ``orders/create`` and
+    ``orders/updated`` together) both find no row; the one whose insert loses to the database's
+    unique constraint starts again, finds the other's order locked, and updates it.
     """
+    try:
+        with transaction.atomic():
+            return _order_upsert(store=store, data=data, source_updated_at=source_updated_at)
+    except IntegrityError:
+        if not Order.objects.filter(store=store, number=data.number).exists():
+            raise
+    with transaction.atomic():
+        return _order_upsert(store=store, data=data, source_updated_at=source_updated_at)
+
+
+def _order_upsert(
+    *, store: Store, data: OrderData, source_updated_at: dt.datetime | None
+) -> tuple[Order, Outcome]:
     stamp = source_updated_at or data.updated_at
     with transaction.atomic():
         order = Order.objects.select_for_update().filter(store=store, number=data.number).first()

@@ -36,6 +36,14 @@ def _eager_tasks():
     app.conf.task_always_eager = True
 
 
+@pytest.fixture(autouse=True)
+def _loose_address_limits(settings):
+    """Every test connects from 127.0.0.1 and counters live in a shared cache: per-address
+    limits are out of the way unless a test sets them."""
+    settings.WEBCHAT_RATE_IP_MESSAGES = 1_000_000
+    settings.WEBCHAT_RATE_IP_CONVERSATIONS = 1_000_000
+
+
 @pytest.fixture
 def email_inbox(db):
     return InboxFactory(kind="email", name="Support email", config={"address": "support@shop.test"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Literal
@@ -61,16 +62,36 @@ def email_known_ids(*, inbox: Inbox, external_ids: list[str]) -> set[str]:
     return {external_id for external_id in found if external_id}
 
 
-def email_reject_record(*, inbox: Inbox | None, raw: bytes, source: str, reason: str) -> None:
-    """Keep what was refused, with the reason, so nothing that arrived is silently lost."""
-    RawInbound.objects.create(
-        inbox=inbox,
-        source=source[:255],
-        content_type="message/rfc822",
-        payload=raw[: settings.HELPDESK_EMAIL_MAX_MESSAGE_BYTES],
-        status=RawStatus.REJECTED,
-        error=reason,
-    )
+def email_reject_record(*, inbox: Inbox | None, raw: bytes, source: str, reason: str) -> bool:
+    """Keep what was refused, with the reason, so nothing that arrived is silently lost.
+
+    The record is keyed by the content's SHA-256: the same bytes refused again (a re-import,
+    a redelivery) add nothing. Returns whether a record was added.
+    """
+    payload = raw[: settings.HELPDESK_EMAIL_MAX_MESSAGE_BYTES]
+    key = f"sha256:{hashlib.sha256(raw).hexdigest()}"
+    if inbox is None:
+        RawInbound.objects.create(
+            source=source[:255],
+            content_type="message/rfc822",
+            payload=payload,
+            status=RawStatus.REJECTED,
+            error=reason,
+        )
+        return True
+    with transaction.atomic():
+        _record, created = RawInbound.objects.get_or_create(
+            inbox=inbox,
+            external_id=key,
+            defaults={
+                "source": source[:255],
+                "content_type": "message/rfc822",
+                "payload": payload,
+                "status": RawStatus.REJECTED,
+                "error": reason,
+            },
+        )
+    return created
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,31 @@ def email_ingest(*, raw: bytes, inbox: Inbox, source: str = "") -> IngestResult:
     """
     parsed = email_parse(raw=raw, inbox_id=inbox.pk, source=source)
     return email_ingest_parsed(inbox=inbox, mails=[parsed])[0]
+
+
+def email_store(*, inbox: Inbox, mails: list[ParsedMail]) -> list[IngestResult]:
+    """Store a batch in one transaction; if it fails, each message in a savepoint of its own,
+    so that one failure rolls back only that message, which is then kept raw with the reason.
+    Every way mail arrives in bulk (files, IMAP) stores through here."""
+    try:
+        with transaction.atomic():
+            return email_ingest_parsed(inbox=inbox, mails=mails)
+    except Exception:
+        logger.info("A batch failed; storing its messages one by one", exc_info=True)
+    results = []
+    with transaction.atomic():
+        for mail in mails:
+            try:
+                with transaction.atomic():
+                    [result] = email_ingest_parsed(inbox=inbox, mails=[mail])
+            except Exception as exc:  # one broken message must not stop the others
+                logger.exception("Could not store %s", mail.source)
+                reason = f"error: {type(exc).__name__}: {exc}"[:1000]
+                # Nothing that arrived is lost: the bytes stay, with the reason.
+                email_reject_record(inbox=inbox, raw=mail.raw, source=mail.source, reason=reason)
+                result = IngestResult("rejected", reason=reason)
+            results.append(result)
+    return results
 
 
 def email_ingest_parsed(*, inbox: Inbox, mails: list[ParsedMail]) -> list[IngestResult]:
@@ -144,7 +190,12 @@ def email_ingest_parsed(*, inbox: Inbox, mails: list[ParsedMail]) -> list[Ingest
             bounced = _bounce_receive(
                 inbound=inbound, inbox=inbox, bounce=inbound.metadata["bounce"]
             )
-            if bounced is None:  # not a report on our mail: received as any mail
+            if bounced is None and inbound.metadata.get("email", {}).get("empty_sender"):
+                # A report from nobody about mail that is not ours: kept raw, with why.
+                reason = _("A delivery report or auto-reply with no sender, about no mail of ours.")
+                email_reject_record(inbox=inbox, raw=mail.raw, source=mail.source, reason=reason)
+                results.append(IngestResult("rejected", reason=reason))
+            elif bounced is None:  # not a report on our mail: received as any mail
                 ordinary.append(inbound)
             else:
                 results.append(bounced)
@@ -157,13 +208,11 @@ def email_ingest_parsed(*, inbox: Inbox, mails: list[ParsedMail]) -> list[Ingest
 def _own_mail_returned(*, inbound: InboundMessage, inbox: Inbox) -> IngestResult:
     """Our own Message-ID coming back (a loop, a bounce copy): kept raw, never a message."""
     if not email_known_ids(inbox=inbox, external_ids=[inbound.external_id or ""]):
-        RawInbound.objects.create(
+        email_reject_record(
             inbox=inbox,
-            source=inbound.source[:255],
-            content_type="message/rfc822",
-            payload=inbound.raw,
-            status=RawStatus.REJECTED,
-            error="Our own message came back (Message-ID in our domain).",
+            raw=inbound.raw,
+            source=inbound.source,
+            reason="Our own message came back (Message-ID in our domain).",
         )
     return IngestResult("ignored", reason=_("Our own message came back."))
 

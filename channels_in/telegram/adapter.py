@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from telegram import Bot, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram import Message as TelegramMessage
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 
@@ -39,6 +39,19 @@ def telegram_bot() -> Bot:
         settings.TELEGRAM_BOT_TOKEN,
         base_url=f"{base}/bot",
         base_file_url=f"{base}/file/bot",
+    )
+
+
+def _buttons(metadata: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
+    """``metadata["telegram_buttons"]``: rows of {"text", "callback_data"} under the text."""
+    rows = metadata.get("telegram_buttons")
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(b["text"], callback_data=b["callback_data"]) for b in row]
+            for row in rows
+        ]
     )
 
 
@@ -74,10 +87,35 @@ class TelegramAdapter:
             update = Update.de_json(data, None)
         except (KeyError, TypeError, ValueError) as exc:
             raise RejectedInput(f"Malformed Telegram update: {exc}") from None
+        if update.callback_query is not None:
+            return self._callback(update, payload, inbox_id)
         message = update.message or update.edited_message
         if message is None or message.chat.type != "private":
             return []
         return [asyncio.run(self._inbound(update, message, payload, inbox_id))]
+
+    def _callback(self, update: Update, payload: bytes, inbox_id: int) -> list[InboundMessage]:
+        """A button of one of our messages was pressed: its data, as a message from the chat
+        (an interceptor such as the satisfaction survey's reads ``callback_data``)."""
+        query = update.callback_query
+        if query is None or not query.data or query.message is None:
+            return []
+        chat = query.message.chat
+        if chat.type != "private":
+            return []
+        user = query.from_user
+        return [
+            InboundMessage(
+                inbox_id=inbox_id,
+                sender=Sender(kind="telegram", address=str(chat.id), name=user.full_name),
+                text=query.data,
+                external_id=f"update:{update.update_id}",
+                raw=payload,
+                raw_content_type="application/json",
+                source="telegram",
+                metadata={"callback_data": query.data, "callback_query_id": query.id},
+            )
+        ]
 
     async def _inbound(
         self, update: Update, message: TelegramMessage, payload: bytes, inbox_id: int
@@ -176,7 +214,9 @@ class TelegramAdapter:
         async with telegram_bot() as bot:
             sent = None
             if message.text:
-                sent = await bot.send_message(chat_id=chat_id, text=message.text)
+                sent = await bot.send_message(
+                    chat_id=chat_id, text=message.text, reply_markup=_buttons(message.metadata)
+                )
             for attachment in message.attachments:
                 with open(attachment.path, "rb") as handle:
                     if attachment.content_type.startswith("image/"):

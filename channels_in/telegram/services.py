@@ -6,14 +6,16 @@ The token is a django.core.signing TimestampSigner value in the alphabet Telegra
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from channels_in.telegram.models import TelegramLinkUse
 from helpdesk.contacts.models import Contact, ContactIdentity
 from helpdesk.tickets.models import AuthorType, Inbox, Ticket
 from helpdesk.tickets.services import message_reply
@@ -62,6 +64,8 @@ def telegram_chat_link(*, identity: ContactIdentity, ticket: Ticket, token: str)
     """Verify the token; move the chat (and this conversation) to the customer it names.
 
     The identity becomes verified: whoever holds the chat proved they received the link.
+    A link works once: used again from another chat it links nothing (the database decides
+    between chats racing with one link); the chat that used it may send it again harmlessly.
     The customer is told the outcome in the chat.
     """
     try:
@@ -80,6 +84,8 @@ def telegram_chat_link(*, identity: ContactIdentity, ticket: Ticket, token: str)
         else:
             result = LinkResult(True, contact=contact, order=order)
     with transaction.atomic():
+        if result.linked and not _claim(token=token, identity=identity):
+            result = LinkResult(False, "used")
         if result.linked:
             _move(identity=identity, ticket=ticket, contact=result.contact, order=result.order)
         with override(ticket.language or "en"):
@@ -87,6 +93,8 @@ def telegram_chat_link(*, identity: ContactIdentity, ticket: Ticket, token: str)
                 text = _("Thank you: this chat is now linked to your customer account.")
             elif result.reason == "expired":
                 text = _("This link has expired. Please ask for a new one on our site.")
+            elif result.reason == "used":
+                text = _("This link was already used. Please ask for a new one on our site.")
             else:
                 text = _("This link is not valid. Please ask for a new one on our site.")
         message_reply(
@@ -97,6 +105,18 @@ def telegram_chat_link(*, identity: ContactIdentity, ticket: Ticket, token: str)
             metadata={"automatic": True},
         )
     return result
+
+
+def _claim(*, token: str, identity: ContactIdentity) -> bool:
+    """Record the link as used by this chat; False if another chat used it first."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            TelegramLinkUse.objects.create(digest=digest, identity=identity)
+    except IntegrityError:
+        used = TelegramLinkUse.objects.filter(digest=digest).values_list("identity", flat=True)
+        return list(used) == [identity.pk]
+    return True
 
 
 def _move(

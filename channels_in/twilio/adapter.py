@@ -188,6 +188,13 @@ class TwilioSMSAdapter:
             )
         ]
 
+    def fetches(self, payload: bytes) -> bool:
+        """Whether parsing this payload downloads media (MMS): the inbound queue then parses
+        it with no transaction open."""
+        fields = parse_qs(payload.decode("utf-8", "replace"))
+        value = (fields.get("NumMedia") or ["0"])[0]
+        return value.strip() not in {"", "0"}
+
     def after_receive(self, inbound: InboundMessage, result: ReceiveResult) -> None:
         """STOP/START is recorded in the same transaction as the message that carried it."""
         from channels_in.twilio.services import identity_opt_set

@@ -14,6 +14,7 @@ from channels_in.registry import get_adapter
 from channels_in.twilio.adapter import form_fields, message_sid
 from channels_in.twilio.selectors import inbox_for_webhook, outbound_media_for_token
 from channels_in.twilio.services import twilio_status_record
+from helpdesk.security.files import file_response
 from helpdesk.tickets.inbound_queue import raw_inbound_accept
 from helpdesk.tickets.models import Inbox, InboxKind
 
@@ -83,10 +84,9 @@ def twilio_media(request: HttpRequest, token: str) -> FileResponse:
     attachment = outbound_media_for_token(token)
     if attachment is None:
         raise Http404
-    response = FileResponse(
+    return file_response(
         attachment.file.open("rb"),
         filename=attachment.filename,
         content_type=attachment.content_type,
+        keep_type=True,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

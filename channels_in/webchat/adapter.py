@@ -102,6 +102,10 @@ class WebchatAdapter:
             raise RejectedInput("empty")
         address = data["visitor"]
         language = data.get("language")
+        metadata = {"page": str(data.get("page", ""))[:500]}
+        quick_reply = data.get("quick_reply")
+        if isinstance(quick_reply, str) and 0 < len(quick_reply) <= 64:
+            metadata["quick_reply"] = quick_reply
         return [
             InboundMessage(
                 inbox_id=inbox_id,
@@ -116,7 +120,7 @@ class WebchatAdapter:
                 attachments=attachments,
                 language=str(language) if language in {"en", "fr"} else "",
                 source="webchat",
-                metadata={"page": str(data.get("page", ""))[:500]},
+                metadata=metadata,
             )
         ]
 

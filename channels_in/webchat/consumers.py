@@ -10,7 +10,10 @@ Protocol (JSON frames):
 - client ``{"type": "email", "email"}`` (nobody available) -> ``{"type": "email_saved"}``;
 - client ``{"type": "typing"}``; server ``{"type": "typing"}`` when an agent types;
 - server ``{"type": "message", "message": {...}}`` for every new message in the conversation;
-- server ``{"type": "error", "error": <code>}``.
+- server ``{"type": "error", "error": <code>}``; ``origin_refused`` (with ``origin``) before
+  closing with 4403 when the page's origin is not in the inbox's ``allowed_origins``;
+  ``customer_signature_invalid`` after the welcome when the shop's signature did not match
+  (the visitor continues, and is stored, as an anonymous visitor).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 import time
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -36,16 +40,20 @@ from channels_in.webchat.services import (
     Visitor,
     webchat_email_leave,
     webchat_message_receive,
+    webchat_origin_refused,
     webchat_visitor_start,
     webchat_visitor_typing,
 )
 from channels_in.webchat.visitors import visitor_group
+from helpdesk.security.ratelimit import rate_hit
 from helpdesk.tickets.models import Inbox, InboxKind
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
 CLOSE_POLICY = 1008
+# A visitor's "typing" is relayed at most this often per socket (seconds).
+TYPING_INTERVAL = 1.0
 
 
 def _load_inbox(webhook_key: str) -> Inbox | None:
@@ -54,27 +62,64 @@ def _load_inbox(webhook_key: str) -> Inbox | None:
     ).first()
 
 
+def _rate_allowed(*, visitor: str, client_ip: str, new_conversation: bool) -> bool:
+    """Messages per visitor (over all their sockets), per address, and new conversations per
+    address: counted in the shared cache, so the limits hold across sockets and processes."""
+    if not rate_hit(
+        bucket="webchat-visitor",
+        key=visitor,
+        limit=settings.WEBCHAT_RATE_MESSAGES,
+        seconds=settings.WEBCHAT_RATE_SECONDS,
+    ):
+        return False
+    if not rate_hit(
+        bucket="webchat-ip",
+        key=client_ip,
+        limit=settings.WEBCHAT_RATE_IP_MESSAGES,
+        seconds=settings.WEBCHAT_RATE_IP_SECONDS,
+    ):
+        return False
+    return not new_conversation or rate_hit(
+        bucket="webchat-ip-new",
+        key=client_ip,
+        limit=settings.WEBCHAT_RATE_IP_CONVERSATIONS,
+        seconds=settings.WEBCHAT_RATE_IP_CONVERSATION_SECONDS,
+    )
+
+
 class WidgetConsumer(AsyncWebsocketConsumer):
     inbox: Inbox | None = None
     visitor: Visitor | None = None
+    # Whether the visitor has written before (their first message opens a conversation).
+    known: bool = False
+    typing_at: float = 0.0
 
     async def connect(self) -> None:
         self.group = ""
-        self.sent_times: list[float] = []
+        client = self.scope.get("client") or ("", 0)
+        self.client_ip = str(client[0] or "")
         key = self.scope["url_route"]["kwargs"]["webhook_key"]
-        self.inbox = await database_sync_to_async(_load_inbox)(key)
+        # A NUL byte cannot be in any key (nor in PostgreSQL text): refused before the query.
+        self.inbox = None if "\x00" in key else await database_sync_to_async(_load_inbox)(key)
         if self.inbox is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         origin = dict(self.scope.get("headers", [])).get(b"origin", b"").decode("latin-1")
         if origin.lower() not in self.inbox.config.get("allowed_origins", []):
+            # Accepted only to say why, then closed: a browser never sees the close code of
+            # a refused handshake, and the widget would retry for ever in silence.
+            await database_sync_to_async(webchat_origin_refused)(
+                inbox=self.inbox, origin=origin[:200]
+            )
+            await self.accept()
+            await self._error("origin_refused", origin=origin[:200])
             await self.close(code=CLOSE_FORBIDDEN)
             return
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _send(self, payload: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(payload))
@@ -125,17 +170,24 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         token = content.get("visitor") if isinstance(content.get("visitor"), str) else None
         inbox = self.inbox
 
-        def start() -> tuple[Visitor, list[dict], bool]:
+        def start() -> tuple[Visitor, list[dict], bool, bool]:
             visitor = webchat_visitor_start(inbox=inbox, token=token, customer=customer)
-            identity = visitor_identity(address=visitor.address)
-            history = (
-                visitor_messages(inbox=inbox, identity=identity, after=after) if identity else []
-            )
-            return visitor, history, webchat_available(inbox=inbox)
+            history: dict[int, dict] = {}
+            known = False
+            for address in visitor.addresses:
+                identity = visitor_identity(address=address)
+                if identity is not None:
+                    known = True
+                    for item in visitor_messages(inbox=inbox, identity=identity, after=after):
+                        history[item["id"]] = item
+            messages = [history[k] for k in sorted(history)]
+            return visitor, messages, webchat_available(inbox=inbox), known
 
-        self.visitor, history, available = await database_sync_to_async(start)()
+        self.visitor, history, available, self.known = await database_sync_to_async(start)()
         self.group = visitor_group(self.visitor.address)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.groups_joined = [visitor_group(a) for a in self.visitor.addresses]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
         await self._send(
             {
                 "type": "welcome",
@@ -148,19 +200,17 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if self.visitor.customer_refused:
             await self._error("customer_signature_invalid")
 
-    def _rate_limited(self) -> bool:
-        now = time.monotonic()
-        window = settings.WEBCHAT_RATE_SECONDS
-        self.sent_times = [t for t in self.sent_times if now - t < window]
-        if len(self.sent_times) >= settings.WEBCHAT_RATE_MESSAGES:
-            return True
-        self.sent_times.append(now)
-        return False
+    async def _rate_limited(self) -> bool:
+        assert self.visitor is not None
+        allowed = await sync_to_async(_rate_allowed, thread_sensitive=False)(
+            visitor=self.visitor.address, client_ip=self.client_ip, new_conversation=not self.known
+        )
+        return not allowed
 
     async def _message(self, content: dict[str, Any]) -> None:
         assert self.inbox is not None and self.visitor is not None
         client_id = content.get("client_id")
-        if self._rate_limited():
+        if await self._rate_limited():
             await self._error("rate_limited", client_id=client_id)
             return
         payload = {
@@ -169,6 +219,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             "image": content.get("image"),
             "language": content.get("language", ""),
             "page": content.get("page", ""),
+            "quick_reply": content.get("quick_reply"),
         }
         inbox, visitor = self.inbox, self.visitor
         try:
@@ -178,11 +229,12 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         except RejectedInput as exc:
             await self._error(exc.reason, client_id=client_id)
             return
+        self.known = True
         await self._send({"type": "ack", "client_id": client_id, "id": result.message.pk})
 
     async def _email(self, content: dict[str, Any]) -> None:
         assert self.inbox is not None and self.visitor is not None
-        if self._rate_limited():
+        if await self._rate_limited():
             await self._error("rate_limited")
             return
         try:
@@ -196,6 +248,10 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def _typing(self) -> None:
         assert self.inbox is not None and self.visitor is not None
+        now = time.monotonic()
+        if now - self.typing_at < TYPING_INTERVAL:
+            return  # the widget says it at most every few seconds; a flood is ignored
+        self.typing_at = now
         inbox, address = self.inbox, self.visitor.address
 
         def ticket_ids() -> list[int]:
@@ -216,13 +272,17 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         if event.get("type") != "webchat.message" or self.visitor is None:
             return
-        inbox, address = self.inbox, self.visitor.address
+        inbox, addresses = self.inbox, self.visitor.addresses
 
         def load() -> dict | None:
-            identity = visitor_identity(address=address)
-            if identity is None or inbox is None:
-                return None
-            return visitor_message(inbox=inbox, identity=identity, message_id=event["message"])
+            for address in addresses:
+                identity = visitor_identity(address=address)
+                if identity is None or inbox is None:
+                    continue
+                found = visitor_message(inbox=inbox, identity=identity, message_id=event["message"])
+                if found is not None:
+                    return found
+            return None
 
         found = await database_sync_to_async(load)()
         if found is not None:

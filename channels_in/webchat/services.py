@@ -7,9 +7,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from channels_in.base import InboundMessage, Sender
@@ -35,6 +37,13 @@ class Visitor:
     token: str
     verified: bool
     customer_refused: bool = False
+    # A customer who signed in on a browser where they chatted anonymously before: that
+    # conversation stays theirs to read in the widget.
+    earlier: tuple[str, ...] = ()
+
+    @property
+    def addresses(self) -> tuple[str, ...]:
+        return (self.address, *self.earlier)
 
 
 def webchat_visitor_start(
@@ -54,7 +63,11 @@ def webchat_visitor_start(
         ):
             address = customer_address(inbox_id=inbox.pk, customer_id=customer_id)
             _customer_identity(address=address, email=email, name=str(customer.get("name", "")))
-            return Visitor(address, visitor_token(inbox_id=inbox.pk, address=address), True)
+            before = visitor_token_read(token or "", inbox_id=inbox.pk)
+            earlier = (before,) if before and before.startswith("v:") else ()
+            return Visitor(
+                address, visitor_token(inbox_id=inbox.pk, address=address), True, earlier=earlier
+            )
         refused = True
     known = visitor_token_read(token or "", inbox_id=inbox.pk)
     verified = bool(known and known.startswith("customer:"))
@@ -87,6 +100,29 @@ def webchat_message_receive(
 
 def webchat_announce(*, address: str, message_id: int) -> None:
     events.publish([visitor_group(address)], {"type": "webchat.message", "message": message_id})
+
+
+REFUSED_ORIGINS_KEEP = 20
+
+
+def _refused_key(inbox_id: int) -> str:
+    return f"webchat:refused-origins:{inbox_id}"
+
+
+def webchat_origin_refused(*, inbox: Inbox, origin: str) -> None:
+    """Remember that a page of ``origin`` tried to open this widget (for its settings page):
+    the latest 20 origins, each with when it was last refused, for 30 days."""
+    key = _refused_key(inbox.pk)
+    seen = dict(cache.get(key) or {})
+    seen[origin or "(none)"] = timezone.now().isoformat()
+    latest = sorted(seen.items(), key=lambda item: item[1], reverse=True)[:REFUSED_ORIGINS_KEEP]
+    cache.set(key, dict(latest), 30 * 24 * 3600)
+
+
+def webchat_refused_origins(*, inbox: Inbox) -> list[tuple[str, str]]:
+    """(origin, last refused at ISO 8601), the latest first."""
+    seen = cache.get(_refused_key(inbox.pk)) or {}
+    return sorted(seen.items(), key=lambda item: item[1], reverse=True)
 
 
 def webchat_email_leave(*, inbox: Inbox, visitor: Visitor, email: str) -> ReceiveResult:

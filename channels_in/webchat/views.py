@@ -14,6 +14,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_GET
 
 from channels_in.webchat.selectors import attachment_for_token
+from helpdesk.security.files import file_response
 from helpdesk.tickets.models import Inbox, InboxKind
 
 
@@ -42,15 +43,25 @@ def widget_strings() -> dict[str, str]:
             "answer you by email."
         ),
         "email_label": _("Your email address"),
-        "email_send": _("Send"),
+        "email_send": _("Send my address"),
         "email_saved": _("Thank you: we will answer you by email."),
         "bad_email": _("Please enter a valid email address."),
         "reconnecting": _("Reconnecting…"),
         "too_long": _("This message is too long."),
+        "empty": _("Write a message first."),
         "too_large": _("This image is too large."),
         "bad_image": _("Only PNG, JPEG, GIF or WebP images can be sent."),
         "rate_limited": _("You are sending messages too quickly; please wait a moment."),
         "error": _("The message could not be sent."),
+        "problem": _("The chat is not available right now. Please try again later."),
+        "origin_refused": _(
+            "This chat cannot be opened on this website's address, so nothing was sent. "
+            "Your message is kept in the box below: you can copy it and write to us by email."
+        ),
+        "customer_signature_invalid": _(
+            "We could not confirm your shop account, so you are chatting as a guest: your "
+            "messages do reach us."
+        ),
         "log": _("Conversation"),
     }
 
@@ -87,13 +98,10 @@ def widget_file(request: HttpRequest, token: str) -> FileResponse:
     attachment = attachment_for_token(token)
     if attachment is None:
         raise Http404
-    inline = attachment.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}
-    response = FileResponse(
+    response = file_response(
         attachment.file.open("rb"),
-        as_attachment=not inline,
         filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
+        content_type=attachment.content_type,
     )
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -6,6 +6,7 @@ A condition is {"field": ..., "op": ..., "value": ...}; an action {"type": ..., 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -34,6 +35,22 @@ FIELDS: dict[str, tuple[StrOrPromise, tuple[str, ...], str]] = {
     "hours_in_status": (_("Hours in the current status"), ("at_least",), "int"),
     "hours_since_last_message": (_("Hours since the last message"), ("at_least",), "int"),
 }
+
+# Conditions that optional features add (from their AppConfig.ready): field -> reader of the
+# ticket's value (None when it has none). The engine never imports those features.
+EXTRA_FACTS: dict[str, Callable[[Ticket], int | None]] = {}
+
+
+def condition_register(
+    *,
+    field: str,
+    label: StrOrPromise,
+    reader: Callable[[Ticket], int | None],
+) -> None:
+    """Add a whole-number condition (is / at least / at most) read by ``reader``."""
+    FIELDS[field] = (label, ("is", "at_least", "at_most"), "int")
+    EXTRA_FACTS[field] = reader
+
 
 OPS = {
     "is": _("is"),
@@ -191,6 +208,17 @@ def condition_holds(condition: dict, facts: Facts) -> bool:
         result = (ticket.assignee_id is not None) == _as_bool(value)
     elif field == "order_delayed":
         result = facts.order_delayed == _as_bool(value)
+    elif field in EXTRA_FACTS:
+        actual_number = EXTRA_FACTS[field](ticket)
+        number = as_int(value)
+        result = (
+            actual_number is not None
+            and {
+                "is": actual_number == number,
+                "at_least": actual_number >= number,
+                "at_most": actual_number <= number,
+            }[op]
+        )
     elif field == "hours_in_status":
         since = ticket.status_changed_at or ticket.created_at
         result = (facts.now - since).total_seconds() >= as_int(value) * 3600

@@ -1,17 +1,36 @@
 from __future__ import annotations
 
+import json
 import time
+from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from helpdesk.accounts.services import agent_presence_clear, agent_presence_mark
 from helpdesk.inbox.services import agent_group, agent_typing_relay
 from helpdesk.tickets.events import inbox_group, ticket_group
-from helpdesk.tickets.selectors import inboxes_visible_to, is_staff_member, tickets_visible_to
+from helpdesk.tickets.selectors import (
+    inboxes_visible_to,
+    is_staff_member,
+    sees_everything,
+    tickets_visible_to,
+)
 
 # The customer is told an agent is typing at most this often per ticket (seconds).
 TYPING_RELAY_INTERVAL = 3.0
+# How long a socket trusts what it learnt about whether a ticket is visible (seconds).
+VISIBILITY_TTL = 10.0
+
+
+def _viewer(user) -> tuple[bool, frozenset[int]]:
+    """Whether the user sees every ticket, and the ids of their teams."""
+    if sees_everything(user):
+        return True, frozenset()
+    profile = getattr(user, "agent_profile", None)
+    teams = profile.teams.values_list("pk", flat=True) if profile is not None else []
+    return False, frozenset(teams)
 
 
 class AgentConsumer(AsyncJsonWebsocketConsumer):
@@ -19,14 +38,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
 
     groups_joined: list[str]
     typing_relayed: dict[int, float]
+    sees_all: bool = False
+    team_ids: frozenset[int] = frozenset()
 
     async def connect(self) -> None:
         self.groups_joined = []
         self.typing_relayed = {}
+        self.visibility: dict[int, tuple[bool, float]] = {}
         user = self.scope.get("user")
         if user is None or not await database_sync_to_async(is_staff_member)(user):
             await self.close(code=4403)
             return
+        self.sees_all, self.team_ids = await database_sync_to_async(_viewer)(user)
         inbox_ids = await database_sync_to_async(
             lambda: list(inboxes_visible_to(user).values_list("pk", flat=True))
         )()
@@ -50,6 +73,18 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
                     await self._presence(int(group.removeprefix("ticket-")), "left")
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
+        """A frame that is not a JSON text gets an error frame; the socket stays open."""
+        if text_data is None:
+            await self.send_json({"type": "error", "error": "text frames only"})
+            return
+        try:
+            content = json.loads(text_data)
+        except ValueError:
+            await self.send_json({"type": "error", "error": "bad json"})
+            return
+        await self.receive_json(content)
 
     async def receive_json(self, content, **kwargs) -> None:
         user = self.scope["user"]
@@ -106,4 +141,34 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def helpdesk_event(self, message: dict) -> None:
-        await self.send_json(message["event"])
+        event = message["event"]
+        if not await self._may_see(event):
+            return
+        await self.send_json(event)
+
+    async def _may_see(self, event: dict[str, Any]) -> bool:
+        """Whether this agent may learn of the event: an inbox's group carries every ticket
+        of the inbox, including tickets another team owns (an inbox with no team)."""
+        ticket_id = event.get("ticket")
+        if self.sees_all or not isinstance(ticket_id, int):
+            return True
+        if "team" in event:
+            team, assignee = event.get("team"), event.get("assignee")
+            user = self.scope["user"]
+            return (
+                team in self.team_ids
+                or (assignee is not None and assignee == user.pk)
+                or (team is None and settings.HELPDESK_AGENTS_SEE_UNTEAMED)
+            )
+        now = time.monotonic()
+        known = self.visibility.get(ticket_id)
+        if known is not None and known[1] > now:
+            return known[0]
+        user = self.scope["user"]
+        visible = await database_sync_to_async(
+            lambda: tickets_visible_to(user).filter(pk=ticket_id).exists()
+        )()
+        if len(self.visibility) > 1000:
+            self.visibility.clear()
+        self.visibility[ticket_id] = (visible, now + VISIBILITY_TTL)
+        return visible

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -100,6 +101,15 @@ class ListQuery:
         return {k: getattr(self, k) for k in FILTER_KEYS if getattr(self, k)}
 
 
+# A search feature (the knowledge base's) registers here the function that finds the ids of
+# the tickets a query matches; without one, the box matches the subject and the number.
+_ticket_search: list[Callable[..., list[int]]] = []
+
+
+def register_ticket_search(function: Callable[..., list[int]]) -> None:
+    _ticket_search[:] = [function]
+
+
 def tickets_for_list(*, user: User, query: ListQuery, now: datetime | None = None):
     now = now or timezone.now()
     tickets = tickets_visible_to(user).filter(merged_into__isnull=True)
@@ -150,7 +160,9 @@ def tickets_for_list(*, user: User, query: ListQuery, now: datetime | None = Non
         )
     if query.tag:
         tickets = tickets.filter(tags__name=query.tag)
-    if query.q:
+    if query.q and _ticket_search:
+        tickets = tickets.filter(pk__in=_ticket_search[0](user=user, query=query.q))
+    elif query.q:
         text = query.q.lstrip("#")
         if text.isdigit():
             tickets = tickets.filter(Q(pk=int(text)) | Q(subject__icontains=query.q))
@@ -326,3 +338,44 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
             )
     items.sort(key=lambda item: item.sort_key)
     return items
+
+
+def reply_identity_default(*, ticket: Ticket, identities: list) -> Any:
+    """The address a reply goes to unless the agent picks another ("Send via").
+
+    The customer's last inbound channel: their latest message on this ticket, else their
+    latest message anywhere; else the channel the ticket's last outbound message (a delay
+    notice, say) went out on; else an address of the ticket's own channel. Addresses the
+    customer opted out of or that bounced are passed over.
+    """
+    usable = {i.pk: i for i in identities if i.reachable}
+    if not usable:
+        return None
+    inbound = Message.objects.filter(
+        direction="in", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    outbound = ticket.messages.filter(
+        direction="out", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    for candidates in (inbound.filter(ticket=ticket), inbound, outbound):
+        found = candidates.values_list("identity_id", flat=True).first()
+        if found is not None:
+            return usable[found]
+    kind = ticket.inbox.identity_kind if ticket.inbox_id else None
+    same_channel = [i for i in usable.values() if i.kind == kind]
+    emails = [i for i in usable.values() if i.kind == "email"]
+    return (same_channel or emails or list(usable.values()))[0]
+
+
+def canned_in_language_order(canned, *, language: str):
+    """Canned responses in the ticket's language first, then those without one, then the rest."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    return canned.annotate(
+        language_rank=Case(
+            When(language=language or "-", then=Value(0)),
+            When(language="", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    ).order_by("language_rank", "name")

@@ -27,6 +27,8 @@ from helpdesk.inbox.selectors import (
     BUILTIN_VIEWS,
     SORTS,
     ListQuery,
+    canned_in_language_order,
+    reply_identity_default,
     saved_views_for,
     ticket_page,
     ticket_timeline_items,
@@ -38,11 +40,11 @@ from helpdesk.inbox.services import (
     saved_view_create,
     ticket_mark_read,
 )
+from helpdesk.security.files import file_response
 from helpdesk.sla.selectors import ticket_sla_state
 from helpdesk.tickets.models import (
     Attachment,
     DeliveryState,
-    Direction,
     InboxKind,
     Message,
     Priority,
@@ -251,13 +253,7 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
 def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     contact = ticket.contact
     identities = list(contact.identities.order_by("kind", "address"))
-    last_inbound = (
-        ticket.messages.filter(direction=Direction.INBOUND, identity__isnull=False)
-        .order_by("-created_at", "-id")
-        .values_list("identity_id", flat=True)
-        .first()
-    )
-    default_identity = next((i for i in identities if i.pk == last_inbound), None)
+    default_identity = reply_identity_default(ticket=ticket, identities=identities)
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
     from orders_link.models import Shipment
@@ -280,6 +276,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         from django.db.models import Q
 
         canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
+    canned = canned_in_language_order(canned, language=ticket.language or ticket.contact.language)
     return {
         "ticket": ticket,
         "timeline": ticket_timeline_items(ticket=ticket),
@@ -322,6 +319,15 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
                     files=files,
                     then_status=data["then_status"] or "",
                 )
+                if (
+                    not data["internal"]
+                    and settings.HELPDESK_ASSIGN_ON_REPLY
+                    and ticket.assignee_id is None
+                ):
+                    # Whoever answers an unassigned ticket takes it (ASSIGN_ON_REPLY).
+                    ticket.refresh_from_db(fields=["assignee"])
+                    if ticket.assignee_id is None:
+                        ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
                 mentions_record(message=message, author=request.user)
             return redirect("inbox:ticket_detail", pk=ticket.pk)
         ticket_mark_read(ticket=ticket, user=request.user)
@@ -466,11 +472,12 @@ def attachment_download(request: AgentRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.filter(message__ticket__in=tickets_visible_to(request.user)), pk=pk
     )
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    return file_response(
+        attachment.file.open("rb"),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline_images=False,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @staff_required

@@ -86,6 +86,8 @@ def message_event(message, *, created_ticket: bool = False) -> None:
         {
             "type": "message.created",
             "ticket": ticket.pk,
+            "team": ticket.team_id,
+            "assignee": ticket.assignee_id,
             "message": message.pk,
             "inbox": ticket.inbox_id,
             "direction": message.direction,
@@ -98,7 +100,15 @@ def message_event(message, *, created_ticket: bool = False) -> None:
 def ticket_event(ticket, *, change: str) -> None:
     publish(
         [ticket_group(ticket.pk), inbox_group(ticket.inbox_id)],
-        {"type": "ticket.updated", "ticket": ticket.pk, "inbox": ticket.inbox_id, "change": change},
+        {
+            "type": "ticket.updated",
+            "ticket": ticket.pk,
+            "inbox": ticket.inbox_id,
+            "change": change,
+            # Who may see it: agents of another team watching the inbox must not.
+            "team": ticket.team_id,
+            "assignee": ticket.assignee_id,
+        },
     )
 
 

@@ -4,20 +4,25 @@ A webhook checks its signature, stores the request as it arrived (a ``PENDING`` 
 and answers: the provider never waits for threading, SLA clocks or automations. After commit a
 drain task is queued for the inbox unless one is already waiting (a cache key per inbox, so a
 burst of requests queues one task, not one per request). The task removes that key before it
-drains, so whatever arrives while it works queues the next run. A beat sweep drains any row
-still pending after a minute, in case a task was lost on the way to the broker.
+drains, so whatever arrives while it works queues the next run.
 
-The drain works in three steps, so that no network call happens inside a transaction:
+What a lost task leaves pending (a worker killed mid-drain, a broker down or hung when the
+webhook committed) is received without waiting for the next webhook: a worker that starts
+sweeps every pending row at once, and beat sweeps every 10 s the rows pending for more than
+15 s. A worker killed mid-drain rolls its batch back; the rows stay pending and are received
+once. While Redis fails, a webhook stops trying it for a few seconds and answers at once.
 
-1. claim: a short transaction marks an inbox's oldest pending rows ``CLAIMED`` with a token
-   (``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row) and commits;
-2. parse, outside any transaction: the channel adapter may fetch media (Twilio MMS) meanwhile,
-   while every other write goes on;
-3. receive: one transaction stores the batch with ``messages_receive`` and marks each row
-   accepted, duplicate or refused with its reason.
+The drain takes an inbox's pending rows in arrival order, a batch at a time (locked with
+``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row), parses each with the
+inbox's channel adapter and receives the batch with ``messages_receive``. A row leaves
+``PENDING`` only in the transaction that stores its messages or records why it was refused.
 
-A row a worker claimed and never finished (it died) is pending again after ``CLAIM_TIMEOUT``
-(the sweep); messages are deduplicated by external id, so receiving it twice stores it once.
+No network call happens inside a transaction. A payload whose parsing fetches something (the
+adapter's ``fetches(payload)``: Twilio MMS media) is only claimed in that transaction
+(``CLAIMED``, with a token, committed with the batch); it is then parsed with no transaction
+open, while every other write goes on, and received in a short transaction of its own. A claim
+a dead worker left is pending again after ``CLAIM_TIMEOUT`` (the sweep), refreshed while its
+worker fetches; messages are deduplicated by external id, so nothing is stored twice.
 Any channel whose adapter can ``parse`` the stored bytes can use this path.
 """
 
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,9 +50,13 @@ logger = logging.getLogger(__name__)
 DRAIN_BATCH = 200
 # How long a queued drain task holds off the next one for its inbox. Only matters when a
 # task is lost; the sweep receives what it left behind.
-WAKE_TIMEOUT = 60
-SWEEP_AGE = timedelta(minutes=1)
-CLAIM_TIMEOUT = timedelta(minutes=30)
+WAKE_TIMEOUT = 10
+SWEEP_AGE = timedelta(seconds=15)
+# After Redis failed a wake, webhooks leave waking to the sweeps for this long.
+WAKE_PAUSE_SECONDS = 5.0
+# A claimed payload's parse (its media: at most 10 fetches with their timeout) ends well within.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+_wakes_paused_until = 0.0
 
 
 def wake_key(inbox_id: int) -> str:
@@ -134,21 +144,31 @@ def raw_inbound_wake(*, inbox_id: int) -> None:
     """
     from helpdesk.tickets.tasks import raw_inbound_drain_task
 
+    if time.monotonic() < _wakes_paused_until:
+        return
     key = wake_key(inbox_id)
     try:
         if not _flags().add(key, 1, timeout=WAKE_TIMEOUT):
             return
     except Exception:
+        _pause_wakes()
         logger.exception("Could not check the drain of inbox %s; the sweep will run it", inbox_id)
         return
     try:
-        raw_inbound_drain_task.delay(inbox_id)
+        # No retries: a lost wake costs a sweep's delay, a retry costs the webhook's time.
+        raw_inbound_drain_task.apply_async((inbox_id,), retry=False)
     except Exception:
+        _pause_wakes()
         logger.exception("Could not queue the drain of inbox %s; the sweep will run it", inbox_id)
         try:
             _flags().delete(key)
         except Exception:
             logger.exception("Could not clear the drain key of inbox %s", inbox_id)
+
+
+def _pause_wakes() -> None:
+    global _wakes_paused_until
+    _wakes_paused_until = time.monotonic() + WAKE_PAUSE_SECONDS
 
 
 def raw_inbound_drain(*, inbox_id: int, batch_size: int = DRAIN_BATCH) -> DrainReport:
@@ -169,13 +189,15 @@ def raw_inbound_drain(*, inbox_id: int, batch_size: int = DRAIN_BATCH) -> DrainR
             return report
 
 
-def raw_inbound_sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Drain inboxes with a payload pending for more than a minute (a lost task)."""
+def raw_inbound_sweep(
+    *, now: datetime | None = None, older_than: timedelta = SWEEP_AGE
+) -> dict[str, int]:
+    """Drain inboxes with a payload pending for longer than ``older_than`` (a lost task)."""
     now = now or timezone.now()
     RawInbound.objects.filter(status=RawStatus.CLAIMED, claimed_at__lt=now - CLAIM_TIMEOUT).update(
         status=RawStatus.PENDING, claim="", claimed_at=None
     )
-    cutoff = now - SWEEP_AGE
+    cutoff = now - older_than
     stale = RawInbound.objects.filter(status=RawStatus.PENDING, received_at__lt=cutoff)
     orphans = stale.filter(inbox__isnull=True).update(
         status=RawStatus.REJECTED, error="The inbox was deleted before this was received."
@@ -193,78 +215,102 @@ def _error_text(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _claim(*, inbox: Inbox, batch_size: int) -> list[RawInbound]:
-    """Take the inbox's oldest pending rows for this worker, in a transaction of its own."""
-    token = uuid.uuid4().hex
-    with transaction.atomic():
-        ids = list(
-            RawInbound.objects.select_for_update(skip_locked=True)
-            .filter(inbox_id=inbox.pk, status=RawStatus.PENDING)
-            .order_by("id")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return []
-        RawInbound.objects.filter(pk__in=ids, status=RawStatus.PENDING).update(
-            status=RawStatus.CLAIMED, claim=token, claimed_at=timezone.now()
-        )
-    return list(RawInbound.objects.filter(claim=token, status=RawStatus.CLAIMED).order_by("id"))
-
-
 def _drain_batch(
     *, inbox: Inbox, adapter: ChannelAdapter, batch_size: int, report: DrainReport
 ) -> int:
-    rows = _claim(inbox=inbox, batch_size=batch_size)
-    if not rows:
-        return 0
-    # Outside any transaction: parsing may call the network (media), holding no lock.
+    with transaction.atomic():
+        rows = list(
+            RawInbound.objects.select_for_update(skip_locked=True)
+            .filter(inbox_id=inbox.pk, status=RawStatus.PENDING)
+            .order_by("id")[:batch_size]
+        )
+        fetches = getattr(adapter, "fetches", None)
+        claimed = [row for row in rows if fetches and fetches(bytes(row.payload))]
+        if claimed:
+            token = uuid.uuid4().hex
+            for row in claimed:
+                row.status, row.claim, row.claimed_at = RawStatus.CLAIMED, token, timezone.now()
+            RawInbound.objects.bulk_update(claimed, ["status", "claim", "claimed_at"])
+            rows = [row for row in rows if row.status != RawStatus.CLAIMED]
+        parsed = _parse_rows(adapter, inbox, rows)
+        _receive_rows(adapter, inbox, rows, parsed, report)
+    if claimed:
+        _receive_claimed(adapter, inbox, claimed, report)
+    return len(rows) + len(claimed)
+
+
+def _parse_rows(
+    adapter: ChannelAdapter, inbox: Inbox, rows: list[RawInbound], *, heartbeat: bool = False
+) -> list[tuple[RawInbound, list[InboundMessage]]]:
     parsed: list[tuple[RawInbound, list[InboundMessage]]] = []
-    for row in rows:
+    for index, row in enumerate(rows):
         try:
             inbounds = adapter.parse(bytes(row.payload), inbox_id=inbox.pk, config=inbox.config)
         except (OperationalError, InterfaceError):
             raise
         except Exception as exc:
             _reject(row, exc)
-            continue
-        # The row is already the raw record of these messages: not stored a second time.
-        parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
+        else:
+            # The row is already the raw record of these messages: not stored a second time.
+            parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
+        if heartbeat and index + 1 < len(rows):
+            # The claims still waiting stay fresh: the sweep only frees a dead worker's.
+            RawInbound.objects.filter(
+                pk__in=[r.pk for r in rows[index + 1 :]], claim=row.claim
+            ).update(claimed_at=timezone.now())
+    return parsed
 
+
+def _receive_claimed(
+    adapter: ChannelAdapter, inbox: Inbox, claimed: list[RawInbound], report: DrainReport
+) -> None:
+    """Parse claimed rows with no transaction open (their media is fetched meanwhile), then
+    receive them in one short transaction."""
+    parsed = _parse_rows(adapter, inbox, claimed, heartbeat=True)
     with transaction.atomic():
-        stored: list[Message] = []
-        try:
-            with transaction.atomic():
-                results = messages_receive(
-                    inbounds=[inbound for _, inbounds in parsed for inbound in inbounds]
-                )
-                position = 0
-                for row, inbounds in parsed:
-                    row_results = results[position : position + len(inbounds)]
-                    position += len(inbounds)
-                    _after_receive(adapter, inbounds, row_results)
-                    stored += _record(row, row_results)
-        except (OperationalError, InterfaceError):
-            raise
-        except Exception:
-            logger.exception(
-                "Receiving %s payloads of inbox %s at once failed; one at a time now",
-                len(parsed),
-                inbox.pk,
-            )
-            stored = []
-            for row, inbounds in parsed:
-                stored += _receive_one(adapter, row, inbounds)
+        _receive_rows(adapter, inbox, claimed, parsed, report)
 
-        for row in rows:
-            report.accepted += row.status == RawStatus.ACCEPTED
-            report.duplicate += row.status == RawStatus.DUPLICATE
-            report.rejected += row.status == RawStatus.REJECTED
-        for row in rows:
-            row.claim, row.claimed_at = "", None
-        RawInbound.objects.bulk_update(rows, ["status", "error", "claim", "claimed_at"])
-        if stored:
-            Message.objects.bulk_update(stored, ["raw"])
-    return len(rows)
+
+def _receive_rows(
+    adapter: ChannelAdapter,
+    inbox: Inbox,
+    rows: list[RawInbound],
+    parsed: list[tuple[RawInbound, list[InboundMessage]]],
+    report: DrainReport,
+) -> None:
+    """Receive what was parsed and record each row's outcome, in the caller's transaction."""
+    stored: list[Message] = []
+    try:
+        with transaction.atomic():
+            results = messages_receive(
+                inbounds=[inbound for _, inbounds in parsed for inbound in inbounds]
+            )
+            position = 0
+            for row, inbounds in parsed:
+                row_results = results[position : position + len(inbounds)]
+                position += len(inbounds)
+                _after_receive(adapter, inbounds, row_results)
+                stored += _record(row, row_results)
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception:
+        logger.exception(
+            "Receiving %s payloads of inbox %s at once failed; one at a time now",
+            len(parsed),
+            inbox.pk,
+        )
+        stored = []
+        for row, inbounds in parsed:
+            stored += _receive_one(adapter, row, inbounds)
+
+    for row in rows:
+        report.accepted += row.status == RawStatus.ACCEPTED
+        report.duplicate += row.status == RawStatus.DUPLICATE
+        report.rejected += row.status == RawStatus.REJECTED
+        row.claim, row.claimed_at = "", None
+    RawInbound.objects.bulk_update(rows, ["status", "error", "claim", "claimed_at"])
+    if stored:
+        Message.objects.bulk_update(stored, ["raw"])
 
 
 def _receive_one(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import shared_task
 
 from helpdesk.tickets.inbound_queue import raw_inbound_drain, raw_inbound_sweep
@@ -30,5 +32,7 @@ def raw_inbound_drain_task(inbox_id: int) -> dict[str, int]:
 
 
 @shared_task(ignore_result=True)
-def raw_inbound_sweep_task() -> dict[str, int]:
-    return raw_inbound_sweep()
+def raw_inbound_sweep_task(older_than_seconds: float | None = None) -> dict[str, int]:
+    if older_than_seconds is None:
+        return raw_inbound_sweep()
+    return raw_inbound_sweep(older_than=timedelta(seconds=older_than_seconds))

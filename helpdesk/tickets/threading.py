@@ -101,7 +101,13 @@ def ticket_for_inbound(
     recent: Rule | None = None,
 ) -> tuple[Ticket | None, str]:
     """``recent``: what ``by_reopen_window`` would find, answered from memory by a caller
-    receiving a batch (it keeps the contacts' latest tickets as the batch goes)."""
+    receiving a batch (it keeps the contacts' latest tickets as the batch goes).
+
+    A channel that doubts who sent a message (mail failing its sender's SPF and DMARC) sets
+    ``metadata["own_ticket"]``: it then opens a ticket of its own, never joining one.
+    """
+    if inbound.metadata.get("own_ticket"):
+        return None, ThreadingReason.NEW_TICKET
     rules = [RULES[0], *_kind_rules(inbox.kind), *RULES[1:]]
     for rule, reason in rules:
         if rule is by_reopen_window and recent is not None:

@@ -97,8 +97,40 @@ def test_dry_run_reports_and_changes_nothing(email_channel):
     out = StringIO()
     call_command("detect_delays", "--dry-run", f"--now={NOW.isoformat()}", stdout=out)
     assert "Promised date passed: 1 late" in out.getvalue()
-    assert "Dry run: 1 delayed shipments, nothing queued." in out.getvalue()
+    assert "Promised date passed: 1 late, 1 new notices" in out.getvalue()
+    assert "Dry run: 1 delayed shipments; a real run would queue 1 new notices" in out.getvalue()
     assert not DelayNotice.objects.exists()
+
+
+def test_dry_run_reports_exactly_what_the_real_run_then_does(
+    email_channel, django_capture_on_commit_callbacks
+):
+    for i in range(5):
+        shipment(customer(email=f"late{i}@example.test"), promised_date=TODAY - DAY)
+    for i in range(3):
+        shipment(customer(email=f"lost{i}@example.test"), status="exception")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("detect_delays", f"--now={(NOW - DAY).isoformat()}", stdout=StringIO())
+    notified_before = DelayNotice.objects.count()
+    assert notified_before > 0
+    for i in range(4):
+        shipment(customer(email=f"new{i}@example.test"), promised_date=TODAY - DAY)
+
+    dry = StringIO()
+    call_command("detect_delays", "--dry-run", f"--now={NOW.isoformat()}", stdout=dry)
+    assert DelayNotice.objects.count() == notified_before
+    real = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("detect_delays", f"--now={NOW.isoformat()}", stdout=real)
+
+    created = DelayNotice.objects.count() - notified_before
+    assert 0 < created < 12
+    assert f"a real run would queue {created} new notices" in dry.getvalue()
+    assert f"{created} new notices queued" in real.getvalue()
+    per_kind = [line.split(",")[1] for line in dry.getvalue().splitlines() if " late, " in line]
+    assert per_kind == [
+        line.split(",")[1] for line in real.getvalue().splitlines() if " late, " in line
+    ]
 
 
 def test_bad_now_is_refused():

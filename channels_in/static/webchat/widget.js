@@ -9,6 +9,19 @@ var lang = ((navigator.languages && navigator.languages[0]) || navigator.languag
   .slice(0, 2).toLowerCase();
 var t = config.strings[lang] || config.strings.en;
 var cookieName = "hd_visitor_" + config.key;
+var draftKey = "hd_draft_" + config.key;
+var pendingKey = "hd_pending_" + config.key;
+
+// What the visitor wrote survives a refused connection, a lost network and a reload: the
+// draft and the unacknowledged messages are kept in this site's local storage.
+function store(key, value) {
+  try {
+    if (value) { localStorage.setItem(key, value); } else { localStorage.removeItem(key); }
+  } catch (e) { /* storage disabled: the page keeps them while it is open */ }
+}
+function stored(key) {
+  try { return localStorage.getItem(key); } catch (e) { return null; }
+}
 
 function readCookie(name) {
   var parts = document.cookie ? document.cookie.split("; ") : [];
@@ -113,6 +126,14 @@ var started = false;
 var lastId = 0;
 var seen = {};
 var pending = [];   // frames not yet acknowledged, resent after a reconnect
+var refused = false;
+try { pending = JSON.parse(stored(pendingKey) || "[]"); } catch (e) { pending = []; }
+if (!Array.isArray(pending)) { pending = []; }
+function savePending() {
+  // Images are too large for local storage: only text frames outlive the page.
+  var texts = pending.filter(function (f) { return !f.image; });
+  store(pendingKey, texts.length ? JSON.stringify(texts) : "");
+}
 var retry = 0;
 var unread = 0;
 var typingTimer = null;
@@ -153,6 +174,20 @@ function render(message) {
       item.appendChild(el("a", { href: a.url, target: "_blank", rel: "noopener" }, a.name));
     }
   });
+  if (message.from !== "visitor" && message.choices && message.choices.length) {
+    var choices = el("div", { "class": "choices" });
+    message.choices.forEach(function (c) {
+      var button = el("button", { type: "button", "class": "choice" }, c.label);
+      button.addEventListener("click", function () {
+        if (refused) { return; }
+        queue({ type: "message", client_id: uid(), text: c.label, quick_reply: c.value,
+          language: lang, page: location.href.slice(0, 500) });
+        choices.remove();
+      });
+      choices.appendChild(button);
+    });
+    item.appendChild(choices);
+  }
   // Keep the conversation in id order whatever order frames arrive in.
   var next = null;
   for (var i = 0; i < log.children.length; i++) {
@@ -170,7 +205,25 @@ function render(message) {
   }
 }
 
-function showStatus(message) { status.textContent = message || ""; }
+function showStatus(message, kind) {
+  status.textContent = message || "";
+  status.className = "status" + (kind ? " status-" + kind : "");
+}
+
+// The page's address is not allowed to open this chat: say so, stop retrying, and give the
+// visitor back every word they wrote, in the box, to send another way or later.
+function refuse() {
+  refused = true;
+  var texts = pending.filter(function (f) { return f.text; }).map(function (f) { return f.text; });
+  pending = [];
+  savePending();
+  if (texts.length) {
+    text.value = texts.concat(text.value ? [text.value] : []).join("\n\n");
+    store(draftKey, text.value);
+  }
+  showStatus(t.origin_refused, "error");
+  sendBtn.disabled = true;
+}
 
 function transmit(frame) {
   if (socket && socket.readyState === 1 && started) {
@@ -200,6 +253,7 @@ function connect() {
       render(data.message);
     } else if (data.type === "ack") {
       pending = pending.filter(function (f) { return f.client_id !== data.client_id; });
+      savePending();
     } else if (data.type === "typing") {
       typing.hidden = false;
       clearTimeout(typingTimer);
@@ -208,15 +262,30 @@ function connect() {
       offline.hidden = true;
       showStatus(t.email_saved);
     } else if (data.type === "error") {
-      if (data.client_id) {
-        pending = pending.filter(function (f) { return f.client_id !== data.client_id; });
+      if (data.error === "origin_refused") { refuse(); return; }
+      if (data.error === "customer_signature_invalid") {
+        // Not a failure to send: the conversation goes on, as a guest's.
+        showStatus(t.customer_signature_invalid, "info");
+        return;
       }
-      showStatus(t[data.error] || t.error);
+      var failed = null;
+      if (data.client_id) {
+        failed = pending.filter(function (f) { return f.client_id === data.client_id; })[0];
+        pending = pending.filter(function (f) { return f.client_id !== data.client_id; });
+        savePending();
+      }
+      if (failed && failed.text && !text.value) {
+        // A message that was refused goes back into the box rather than vanishing.
+        text.value = failed.text;
+        store(draftKey, text.value);
+      }
+      showStatus(t[data.error] || (data.client_id ? t.error : t.problem), "error");
     }
   };
   socket.onclose = function (event) {
     started = false;
-    if (event.code === 4403 || event.code === 4404) { return; }
+    if (event.code === 4403) { if (!refused) { refuse(); } return; }
+    if (event.code === 4404) { showStatus(t.problem, "error"); return; }
     showStatus(t.reconnecting);
     retry = Math.min(retry + 1, 6);
     setTimeout(connect, Math.min(500 * Math.pow(2, retry - 1), 10000));
@@ -225,16 +294,19 @@ function connect() {
 
 function queue(frame) {
   pending.push(frame);
+  savePending();
   transmit(frame);
+  if (!socket || socket.readyState > 1) { connect(); }
 }
 
 form.addEventListener("submit", function (event) {
   event.preventDefault();
   var value = text.value.trim();
-  if (!value) { return; }
+  if (!value || refused) { return; }
   queue({ type: "message", client_id: uid(), text: value, language: lang,
     page: location.href.slice(0, 500) });
   text.value = "";
+  store(draftKey, "");
   text.focus();
 });
 text.addEventListener("keydown", function (event) {
@@ -244,6 +316,7 @@ text.addEventListener("keydown", function (event) {
   }
 });
 text.addEventListener("input", function () {
+  store(draftKey, text.value);
   var now = Date.now();
   if (now - lastTypingSent > 3000) {
     lastTypingSent = now;
@@ -271,7 +344,9 @@ offline.addEventListener("submit", function (event) {
 
 function mount() {
   document.body.appendChild(host);
-  // A returning visitor reconnects at once so replies written meanwhile show up.
-  if (readCookie(cookieName)) { connect(); }
+  text.value = stored(draftKey) || "";
+  // A returning visitor (or one with messages still to send) reconnects at once so replies
+  // written meanwhile show up and nothing waits.
+  if (readCookie(cookieName) || pending.length) { connect(); }
 }
 if (document.body) { mount(); } else { document.addEventListener("DOMContentLoaded", mount); }

@@ -4,7 +4,7 @@ articles in French and English, tickets, and staff logins. Idempotent."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -16,9 +16,11 @@ from django.utils import timezone
 from channels_in.base import InboundMessage, Sender
 from helpdesk.accounts.models import AgentProfile, Role, Team
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
+from helpdesk.demo_shop import demo_origins
 from helpdesk.tickets.models import Inbox, InboxKind, Message, Ticket, TicketStatus
 from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
-from knowledge_base.models import Article, Category
+from knowledge_base.demo import load_demo_articles
+from knowledge_base.models import Article
 from orders_link.delays import shipments_delay_scan
 from orders_link.models import (
     Order,
@@ -108,69 +110,6 @@ CARRIERS = {
     "DHL": "https://www.dhl.com/fr-en/home/tracking.html?tracking-id={}",
     "UPS": "https://www.ups.com/track?tracknum={}",
 }
-ARTICLES = [
-    (
-        "delivery",
-        "where-is-my-order",
-        (
-            "Where is my order?",
-            "Once your order ships you receive an email with a tracking link. "
-            "Parcels usually arrive within 2 to 4 working days in France and 3 to 6 days "
-            "elsewhere in Europe. If the tracking has not moved for 3 days, write to us and we "
-            "will check with the carrier.",
-        ),
-        (
-            "Où est ma commande ?",
-            "Dès l'expédition, vous recevez un e-mail avec un lien de suivi. "
-            "Les colis arrivent en général sous 2 à 4 jours ouvrés en France et 3 à 6 jours "
-            "ailleurs en Europe. Si le suivi n'a pas bougé depuis 3 jours, écrivez-nous : "
-            "nous vérifions auprès du transporteur.",
-        ),
-    ),
-    (
-        "delivery",
-        "delivery-times-and-costs",
-        (
-            "Delivery times and costs",
-            "Standard delivery (Colissimo) is free from 60 EUR. Express "
-            "delivery (Chronopost) arrives the next working day when ordered before 1 pm.",
-        ),
-        (
-            "Délais et frais de livraison",
-            "La livraison standard (Colissimo) est offerte dès "
-            "60 EUR. La livraison express (Chronopost) arrive le jour ouvré suivant pour toute "
-            "commande passée avant 13 h.",
-        ),
-    ),
-    (
-        "returns",
-        "returns-and-refunds",
-        (
-            "Returns and refunds",
-            "You have 30 days to return an item. Print the prepaid label from "
-            "your account; the refund reaches your card within 5 working days of our receiving it.",
-        ),
-        (
-            "Retours et remboursements",
-            "Vous avez 30 jours pour retourner un article. Imprimez "
-            "l'étiquette prépayée depuis votre compte ; le remboursement arrive sur votre carte "
-            "sous 5 jours ouvrés après réception.",
-        ),
-    ),
-    (
-        "payment",
-        "payment-methods",
-        (
-            "Payment methods",
-            "We accept Visa, Mastercard, American Express, PayPal and bank transfer.",
-        ),
-        (
-            "Moyens de paiement",
-            "Nous acceptons Visa, Mastercard, American Express, PayPal et le virement bancaire.",
-        ),
-    ),
-]
-CATEGORIES = [("delivery", "Delivery"), ("returns", "Returns"), ("payment", "Payment")]
 # Orders cycle through every status; shipped ones through every shipment status.
 ORDER_STATUS_CYCLE = [
     OrderStatus.SHIPPED,
@@ -211,6 +150,10 @@ QUESTIONS = {
 }
 
 
+# Questions that only make sense once the parcel is in the customer's hands.
+RECEIVED_SUBJECTS = {"Return", "Wrong size", "Retour", "Colis abîmé"}
+
+
 class Command(BaseCommand):
     help = "Load the demo shop (idempotent: a second run changes nothing)."
 
@@ -219,6 +162,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo refuses to run with HELPDESK_MODE=production.")
         if Store.objects.filter(slug=DEMO_STORE).exists():
             self.stdout.write("The demo shop is already loaded; nothing to do.")
+            self._allow_public_origin()
         else:
             with transaction.atomic():
                 self._seed(random.Random(2026))
@@ -256,6 +200,7 @@ class Command(BaseCommand):
             profile.teams.set([teams[slug] for slug in team_slugs])
             staff[username] = user
 
+        self._sla_and_canned_responses()
         inboxes = {
             InboxKind.EMAIL: Inbox.objects.create(
                 kind=InboxKind.EMAIL,
@@ -285,7 +230,7 @@ class Command(BaseCommand):
             InboxKind.WEBCHAT: Inbox.objects.create(
                 kind=InboxKind.WEBCHAT,
                 name="Site chat",
-                config={"allowed_origins": ["http://127.0.0.1:8000", "http://localhost:8000"]},
+                config={"allowed_origins": demo_origins(), "title": "Demo Shop"},
             ),
         }
 
@@ -302,6 +247,91 @@ class Command(BaseCommand):
         orders = self._orders(rng, store, contacts, now)
         self._knowledge_base()
         self._tickets(rng, inboxes, contacts, orders, staff, teams)
+
+    def _sla_and_canned_responses(self) -> None:
+        """Office hours in Paris with French public holidays, one SLA policy on them, and a
+        few canned responses in each language."""
+        from datetime import date, time
+
+        from helpdesk.inbox.models import CannedResponse
+        from helpdesk.sla.models import BusinessCalendar, Holiday, OpeningPeriod, SlaPolicy
+
+        calendar, created = BusinessCalendar.objects.get_or_create(
+            name="Paris office", defaults={"time_zone": "Europe/Paris"}
+        )
+        if created:
+            for weekday in range(5):
+                OpeningPeriod.objects.create(
+                    calendar=calendar, weekday=weekday, opens=time(9), closes=time(18)
+                )
+            OpeningPeriod.objects.create(
+                calendar=calendar, weekday=5, opens=time(10), closes=time(13)
+            )
+            year = timezone.localdate().year
+            for month, day, name in [
+                (1, 1, "Jour de l'an"),
+                (5, 1, "Fête du travail"),
+                (5, 8, "Victoire 1945"),
+                (7, 14, "Fête nationale"),
+                (8, 15, "Assomption"),
+                (11, 1, "Toussaint"),
+                (11, 11, "Armistice"),
+                (12, 25, "Noël"),
+            ]:
+                for y in (year, year + 1):
+                    Holiday.objects.create(calendar=calendar, date=date(y, month, day), name=name)
+        SlaPolicy.objects.get_or_create(
+            name="Standard",
+            defaults={
+                "first_response_minutes": 4 * 60,
+                "resolution_minutes": 3 * 9 * 60,
+                "calendar": calendar,
+                "position": 10,
+            },
+        )
+        SlaPolicy.objects.get_or_create(
+            name="Urgent",
+            defaults={
+                "priority": 4,
+                "first_response_minutes": 60,
+                "resolution_minutes": 9 * 60,
+                "calendar": calendar,
+                "position": 1,
+            },
+        )
+        for language, name, text in [
+            (
+                "en",
+                "Where is my order",
+                "Hello {{ contact.first_name }}, your order {{ order.number }} "
+                "is on its way: {{ shipment.tracking_url }}. Best regards, {{ agent.name }}",
+            ),
+            (
+                "en",
+                "Return label",
+                "Hello {{ contact.first_name }}, here is how to return an item: "
+                "reply with the order number and we send a prepaid label. {{ agent.name }}",
+            ),
+            ("en", "Thanks", "Thank you {{ contact.first_name }}, glad we could help!"),
+            (
+                "fr",
+                "Où est ma commande",
+                "Bonjour {{ contact.first_name }}, votre commande "
+                "{{ order.number }} est en route : {{ shipment.tracking_url }}. Bien cordialement, "
+                "{{ agent.name }}",
+            ),
+            (
+                "fr",
+                "Étiquette de retour",
+                "Bonjour {{ contact.first_name }}, pour un retour, "
+                "répondez avec le numéro de commande : nous envoyons une étiquette prépayée. "
+                "{{ agent.name }}",
+            ),
+            ("fr", "Merci", "Merci {{ contact.first_name }}, ravis d'avoir pu vous aider !"),
+        ]:
+            CannedResponse.objects.get_or_create(
+                name=name, language=language, defaults={"text": text}
+            )
 
     def _contacts(self, rng: random.Random) -> list[Contact]:
         contacts = []
@@ -441,20 +471,7 @@ class Command(BaseCommand):
         shipment.save()
 
     def _knowledge_base(self) -> None:
-        categories = {
-            slug: Category.objects.create(slug=slug, name=name, position=position)
-            for position, (slug, name) in enumerate(CATEGORIES)
-        }
-        for category, slug, english, french in ARTICLES:
-            for language, (title, body) in (("en", english), ("fr", french)):
-                Article.objects.create(
-                    category=categories[category],
-                    language=language,
-                    slug=slug,
-                    title=title,
-                    body=body,
-                    published=True,
-                )
+        load_demo_articles()
 
     def _tickets(self, rng, inboxes, contacts, orders, staff, teams) -> None:
         by_contact: dict[int, list[Order]] = {}
@@ -469,6 +486,7 @@ class Command(BaseCommand):
         }
         kinds = list(identity_kind_inbox)
         unused = list(contacts)
+        written_at: dict[str, datetime] = {}
         for index in range(40):
             wanted = kinds[index % len(kinds)]
             identity = (
@@ -482,8 +500,19 @@ class Command(BaseCommand):
             unused.remove(contact)
             inbox = identity_kind_inbox[IdentityKind(identity.kind)]
             language = contact.language or "en"
-            subject, text = QUESTIONS[language][index % len(QUESTIONS[language])]
-            order = by_contact[contact.pk][0]
+            # The customer writes about their latest order, after placing it (and about a
+            # parcel in hand only once it was delivered).
+            order = max(by_contact[contact.pk], key=lambda o: o.placed_at)
+            received = order.status in {OrderStatus.DELIVERED, OrderStatus.RETURNED}
+            choices = [q for q in QUESTIONS[language] if (q[0] in RECEIVED_SUBJECTS) == received]
+            subject, text = choices[index % len(choices)]
+            earliest = order.placed_at + timedelta(hours=1)
+            delivered = order.shipments.exclude(delivered_at=None).values_list(
+                "delivered_at", flat=True
+            )
+            if received and delivered:
+                earliest = max(earliest, max(delivered))
+            written_at[f"demo-{index}"] = earliest
             result = message_receive(
                 inbound=InboundMessage(
                     inbox_id=inbox.pk,
@@ -511,12 +540,31 @@ class Command(BaseCommand):
                 ticket_set_status(ticket=ticket, status=TicketStatus.SOLVED, actor=agent)
             if index % 11 == 5:
                 ticket_set_status(ticket=ticket, status=TicketStatus.PENDING, actor=agent)
-        # Spread the conversations over the last days so the inbox looks lived in.
+        # Spread the conversations over the time since each order was placed, so the inbox
+        # looks lived in and no message is older than the order it is about; the agent's
+        # answer and events follow the question by a few minutes.
         now = timezone.now()
         for ticket in Ticket.objects.all():
-            age = timedelta(hours=rng.randint(1, 240))
-            Message.objects.filter(ticket=ticket).update(created_at=now - age)
-            Ticket.objects.filter(pk=ticket.pk).update(last_message_at=now - age)
+            first = ticket.messages.order_by("pk").first()
+            key = first.external_id if first else None
+            earliest = written_at.get(key or "", now - timedelta(hours=240))
+            span = max(int((now - earliest).total_seconds() // 60) - 60, 1)
+            start = earliest + timedelta(minutes=rng.randint(0, min(span, 240 * 60)))
+            last = start
+            for step, pk in enumerate(ticket.messages.order_by("pk").values_list("pk", flat=True)):
+                last = min(start + timedelta(minutes=7 * step), now)
+                Message.objects.filter(pk=pk).update(created_at=last)
+            Ticket.objects.filter(pk=ticket.pk).update(created_at=start, last_message_at=last)
+
+    def _allow_public_origin(self) -> None:
+        """A later run on another HOST or PORT: the demo's widget accepts that address too."""
+        for inbox in Inbox.objects.filter(kind=InboxKind.WEBCHAT, name="Site chat"):
+            allowed = list(inbox.config.get("allowed_origins", []))
+            missing = [origin for origin in demo_origins() if origin not in allowed]
+            if missing:
+                inbox.config = {**inbox.config, "allowed_origins": allowed + missing}
+                inbox.save(update_fields=["config"])
+                self.stdout.write(f"The site chat now also accepts {', '.join(missing)}.")
 
     def _print_summary(self) -> None:
         counts = {
@@ -528,7 +576,8 @@ class Command(BaseCommand):
         }
         self.stdout.write(", ".join(f"{n} {what}" for what, n in counts.items()))
         base = settings.PUBLIC_URL
-        self.stdout.write(f"\nAgent inbox:    {base}/inbox/")
+        self.stdout.write(f"\nDemo shop page: {base}/demo/shop/   (the chat widget, as a visitor)")
+        self.stdout.write(f"Agent inbox:    {base}/inbox/")
         self.stdout.write(f"Administration: {base}/admin/")
         self.stdout.write(f"Outbox:         {base}/inbox/outbox/")
         self.stdout.write(f"Health:         {base}/healthz")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connections, models, router
 
+from helpdesk.security.files import strip_bidi_controls
 from helpdesk.tickets.models import (
     Attachment,
     AuthorType,
@@ -83,6 +85,26 @@ def _sla_status_change(ticket: Ticket, *, old: str, new: str, now: datetime) -> 
     return sla_status_change(ticket=ticket, old=old, new=new, now=now)
 
 
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")
+_STORAGE_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+STORAGE_NAME_BYTES = 60  # within FileField's 100 characters with the upload_to folders
+
+
+def _storage_name(filename: str) -> str:
+    """A name any file system and the file field accept: no path or reserved characters, at
+    most STORAGE_NAME_BYTES of UTF-8, shortened in its stem so that the extension stays."""
+    name = _STORAGE_UNSAFE.sub("_", filename).strip(" ._") or "attachment"
+    if len(name.encode("utf-8")) <= STORAGE_NAME_BYTES:
+        return name
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not stem or len(extension.encode("utf-8")) > 16:
+        stem, extension = name, ""
+    suffix = f".{extension}" if extension else ""
+    room = STORAGE_NAME_BYTES - len(suffix.encode("utf-8"))
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" ._") or "attachment"
+    return stem + suffix
+
+
 def attachment_store(
     *,
     message: Message,
@@ -92,10 +114,13 @@ def attachment_store(
     content_id: str = "",
     inline: bool = False,
 ) -> Attachment:
-    safe_name = (filename or "attachment").replace("/", "_").replace("\\", "_")[:200]
+    """Store a file; ``filename`` is kept whole (up to 255 characters) for display, and the
+    file on disk gets a short, safe name with the same extension."""
+    display = _UNSAFE_NAME.sub("_", strip_bidi_controls(filename or "")).strip() or "attachment"
+    safe_name = _storage_name(display)
     attachment = Attachment(
         message=message,
-        filename=safe_name,
+        filename=display[:255],
         content_type=(content_type or "application/octet-stream")[:255],
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),

@@ -35,7 +35,10 @@ class Command(BaseCommand):
             new = result.created.get(kind, 0)
             self.stdout.write(f"  {labels.get(kind, kind)}: {count} late, {new} new notices")
         if options["dry_run"]:
-            self.stdout.write(f"Dry run: {result.found_total} delayed shipments, nothing queued.")
+            self.stdout.write(
+                f"Dry run: {result.found_total} delayed shipments; a real run would queue "
+                f"{result.created_total} new notices (nothing queued)."
+            )
         else:
             self.stdout.write(
                 f"{result.found_total} delayed shipments; {result.created_total} new notices "

@@ -52,7 +52,9 @@ def accept(client, inbox, fields) -> int:
 def queued(monkeypatch):
     """Drain tasks are recorded instead of run, as if they waited on a broker."""
     calls: list[int] = []
-    monkeypatch.setattr(raw_inbound_drain_task, "delay", calls.append)
+    monkeypatch.setattr(
+        raw_inbound_drain_task, "apply_async", lambda args, **options: calls.append(args[0])
+    )
     return calls
 
 
@@ -146,18 +148,63 @@ def test_the_sweep_receives_a_payload_whose_task_was_lost(client, sms_inbox, fak
     assert raw_inbound_sweep() == {"inboxes": 1, "received": 1, "orphans": 1}
 
     assert Message.objects.get().external_id == fields["MessageSid"]
-    # A payload younger than a minute is left to its own task.
+    # A payload younger than the sweep's age is left to its own task.
     assert RawInbound.objects.get(inbox=other).status == RawStatus.PENDING
     assert RawInbound.objects.get(inbox=None).status == RawStatus.REJECTED
 
 
-def test_the_sweep_runs_every_minute(settings):
+def test_the_sweep_runs_every_ten_seconds_and_never_piles_up(settings):
     entry = next(
         e
         for e in settings.CELERY_BEAT_SCHEDULE.values()
         if e["task"] == "helpdesk.tickets.tasks.raw_inbound_sweep_task"
     )
-    assert entry["schedule"] == 60.0
+    assert entry["schedule"] == 10.0
+    assert entry["options"]["expires"] == 10
+
+
+def test_a_starting_worker_sweeps_every_pending_payload_at_once(
+    client, sms_inbox, fake_twilio, monkeypatch
+):
+    from helpdesk.celery import _sweep_on_start
+
+    fields = sms_fields()
+    assert accept(client, sms_inbox, fields) == 200  # its drain task died with the worker
+    assert RawInbound.objects.get().status == RawStatus.PENDING
+
+    _sweep_on_start(sender=None)  # eager here: the sweep runs in-process
+
+    assert RawInbound.objects.get().status == RawStatus.ACCEPTED
+    assert Message.objects.get().external_id == fields["MessageSid"]
+
+
+def test_while_redis_fails_a_webhook_stops_trying_it_for_a_few_seconds(
+    client, sms_inbox, fake_twilio, monkeypatch
+):
+    from helpdesk.tickets import inbound_queue
+
+    calls = []
+
+    class HungCache:
+        def add(self, *args, **kwargs):
+            calls.append(args)
+            raise TimeoutError("Timeout reading from socket")
+
+    monkeypatch.setattr(inbound_queue, "_flags", lambda: HungCache())
+    monkeypatch.setattr(inbound_queue, "_wakes_paused_until", 0.0)
+    path = hook(sms_inbox)
+    for _ in range(5):
+        fields = sms_fields()
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = client.post(
+                path,
+                urlencode(fields),
+                content_type="application/x-www-form-urlencoded",
+                HTTP_X_TWILIO_SIGNATURE=sign(path, fields),
+            )
+        assert response.status_code == 200
+    assert len(calls) == 1
+    assert RawInbound.objects.filter(status=RawStatus.PENDING).count() == 5
 
 
 def test_a_payload_that_fails_to_be_received_does_not_hold_back_the_others(

@@ -1,0 +1,1 @@
+"""Reads of the reports: filters, figures (each one SQL aggregate), CSV rows."""

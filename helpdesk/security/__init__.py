@@ -1,0 +1,1 @@
+"""Defences of the embedded default and of the public endpoints (no models)."""

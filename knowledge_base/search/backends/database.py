@@ -1,0 +1,237 @@
+"""The database backend (the default): PostgreSQL full-text search, or SQLite FTS5.
+
+PostgreSQL: stored generated ``search_vector`` columns (kept current by the database on every
+write, whoever writes) on articles, tickets and messages, with GIN indexes, built with the
+``helpdesk_fr``/``helpdesk_en`` text search configurations (unaccent, then the Snowball
+stemmer); articles in their own language, tickets and messages (whose language is not known
+message by message) in both. Ranked with ``ts_rank_cd``.
+
+SQLite: FTS5 tables kept current by triggers that call a Python function (registered on every
+connection) folding and stemming the text with the same Snowball stemmers. Ranked with BM25.
+
+Both run each search under a statement timeout (``HELPDESK_SEARCH_TIMEOUT_MS``)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+from django.db.models import QuerySet
+
+from knowledge_base.search import sqlite_index
+from knowledge_base.search.backends.base import KINDS, Progress
+from knowledge_base.search.text import ParsedQuery, fold, term_stems, words
+from knowledge_base.search.types import SearchTimeout, TextMatch
+
+PG_CONFIG = {"fr": "helpdesk_fr", "en": "helpdesk_en"}
+MIN_PREFIX = 3
+
+
+def timeout_ms() -> int:
+    return int(getattr(settings, "HELPDESK_SEARCH_TIMEOUT_MS", 2000))
+
+
+@contextmanager
+def statement_timeout() -> Iterator[None]:
+    """Run the enclosed queries under the search timeout; raise SearchTimeout past it."""
+    ms = timeout_ms()
+    if connection.vendor == "postgresql":
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(ms)])
+                yield
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", "") == "57014":
+                raise SearchTimeout from error
+            raise
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    deadline = time.monotonic() + ms / 1000
+    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), 5000)
+    try:
+        yield
+    except OperationalError as error:
+        if "interrupted" in str(error):
+            raise SearchTimeout from error
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+
+
+def _sql(queryset: QuerySet) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+class DatabaseBackend:
+    name = "database"
+
+    # --- index, remove, reindex: the database keeps its own index current -------------------
+
+    def index(self, *, kind: str, ids: Iterable[int]) -> None:
+        return None
+
+    def remove(self, *, kind: str, ids: Iterable[int]) -> None:
+        return None
+
+    def reindex(self, *, kinds: Iterable[str] = KINDS, progress: Progress | None = None) -> int:
+        if connection.vendor == "sqlite":
+            return sqlite_index.rebuild(kinds=kinds, progress=progress)
+        total = 0
+        for kind in kinds:
+            # Generated columns are always current: nothing to rebuild but the statistics.
+            table = sqlite_index.TABLES[kind]
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+                cursor.execute(f"SELECT count(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+                count = cursor.fetchone()[0]
+            total += count
+            if progress:
+                progress(kind, count, count)
+        return total
+
+    # --- articles ------------------------------------------------------------------------
+
+    def search_articles(
+        self,
+        *,
+        query: ParsedQuery,
+        language: str,
+        limit: int,
+        audience: str,
+        prefix: bool = False,
+    ) -> list[tuple[int, float]]:
+        if query.empty or limit <= 0:
+            return []
+        found: list[tuple[int, float]] = []
+        # Every word first; if that leaves room, articles matching some of the words after.
+        modes = [False] if query.phrase or len(query.terms) == 1 else [False, True]
+        with statement_timeout():
+            for any_term in modes:
+                rows = (
+                    self._pg_articles(query, language, limit, audience, prefix, any_term)
+                    if connection.vendor == "postgresql"
+                    else self._sqlite_articles(query, language, limit, audience, prefix, any_term)
+                )
+                seen = {pk for pk, _ in found}
+                found.extend((pk, score) for pk, score in rows if pk not in seen)
+                if len(found) >= limit:
+                    break
+        return found[:limit]
+
+    def _pg_articles(self, query, language, limit, audience, prefix, any_term):
+        config = PG_CONFIG.get(language, "helpdesk_en")
+        tsquery = _pg_tsquery(query, prefix=prefix, any_term=any_term)
+        internal = "" if audience == "agents" else "AND NOT a.internal"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT a.id, ts_rank_cd(a.search_vector, q, 1) AS score
+                FROM knowledge_base_article a, to_tsquery(%s::regconfig, %s) q
+                WHERE a.language = %s AND a.published {internal} AND a.search_vector @@ q
+                ORDER BY score DESC, a.position, a.id
+                LIMIT %s
+                """,  # noqa: S608 (no user input in the f-string)
+                [config, tsquery, language, limit],
+            )
+            return [(pk, float(score)) for pk, score in cursor.fetchall()]
+
+    def _sqlite_articles(self, query, language, limit, audience, prefix, any_term):
+        match = _fts_match(query, language, prefix=prefix, any_term=any_term)
+        internal = "" if audience == "agents" else "AND NOT a.internal"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                SELECT a.id, bm25(kb_article_fts, 10.0, 4.0, 1.0) AS rank
+                FROM kb_article_fts JOIN knowledge_base_article a ON a.id = kb_article_fts.rowid
+                WHERE kb_article_fts MATCH %s AND a.language = %s AND a.published {internal}
+                ORDER BY rank, a.position, a.id
+                LIMIT %s
+                """,  # noqa: S608 (no user input in the f-string)
+                [match, language, limit],
+            )
+            # BM25 is lower for better matches: negate, so that higher is better.
+            return [(pk, -float(rank)) for pk, rank in cursor.fetchall()]
+
+    # --- tickets and messages -------------------------------------------------------------
+
+    def search_tickets(self, *, query: ParsedQuery, visible: QuerySet, limit: int):
+        return self._text_search("ticket", query, visible, limit)
+
+    def search_messages(self, *, query: ParsedQuery, visible: QuerySet, limit: int):
+        return self._text_search("message", query, visible, limit)
+
+    def _text_search(self, kind: str, query: ParsedQuery, visible: QuerySet, limit: int):
+        if query.empty or limit <= 0:
+            return []
+        visible_sql, visible_params = _sql(visible.values("pk"))
+        ticket_col = "t.id" if kind == "ticket" else "t.ticket_id"
+        table = sqlite_index.TABLES[kind]
+        with statement_timeout(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                tsquery = _pg_tsquery(query)
+                cursor.execute(
+                    f"""
+                    SELECT t.id, {ticket_col}
+                    FROM {table} t
+                    WHERE t.search_vector @@ (to_tsquery('helpdesk_fr', %s)
+                                              || to_tsquery('helpdesk_en', %s))
+                      AND {ticket_col} IN ({visible_sql})
+                    ORDER BY t.id DESC
+                    LIMIT %s
+                    """,  # noqa: S608 (no user input in the f-string)
+                    [tsquery, tsquery, *visible_params, limit],
+                )
+                return [TextMatch(pk=pk, ticket_id=tid, score=0.0) for pk, tid in cursor]
+            fts = sqlite_index.FTS[kind]
+            cursor.execute(
+                f"""
+                SELECT t.id, {ticket_col}
+                FROM {fts} f JOIN {table} t ON t.id = f.rowid
+                WHERE {fts} MATCH %s AND {ticket_col} IN ({visible_sql})
+                ORDER BY t.id DESC
+                LIMIT %s
+                """,  # noqa: S608 (no user input in the f-string)
+                [_fts_match(query, None), *visible_params, limit * (4 if query.phrase else 1)],
+            )
+            rows = cursor.fetchall()
+        if query.phrase:
+            # Both languages' stems are stored side by side: the phrase is checked on the text.
+            rows = _phrase_rows(kind, rows, query)[:limit]
+        return [TextMatch(pk=pk, ticket_id=tid, score=0.0) for pk, tid in rows]
+
+
+def _phrase_rows(kind: str, rows: list, query: ParsedQuery) -> list:
+    from helpdesk.tickets.models import Message, Ticket
+
+    wanted = " ".join(query.terms)
+    model, field = (Ticket, "subject") if kind == "ticket" else (Message, "text")
+    texts = dict(model.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", field))
+    return [r for r in rows if wanted in " ".join(words(texts.get(r[0]) or ""))]
+
+
+def _pg_tsquery(query: ParsedQuery, *, prefix: bool = False, any_term: bool = False) -> str:
+    """A to_tsquery() string from folded words only (no operator from the user survives)."""
+    parts = list(query.terms)
+    if prefix and len(parts[-1]) >= MIN_PREFIX:
+        parts[-1] = f"{parts[-1]}:*"
+    joiner = " <-> " if query.phrase else (" | " if any_term else " & ")
+    return joiner.join(parts)
+
+
+def _fts_match(
+    query: ParsedQuery, language: str | None, *, prefix: bool = False, any_term: bool = False
+) -> str:
+    """An FTS5 MATCH string of quoted stems: each word matches any of its stems."""
+    groups = []
+    for position, term in enumerate(query.terms):
+        alternatives = {f'"{s}"' for s in term_stems(fold(term), language)}
+        if prefix and position == len(query.terms) - 1 and len(term) >= MIN_PREFIX:
+            alternatives.add(f'"{term}"*')
+        groups.append("(" + " OR ".join(sorted(alternatives)) + ")")
+    return (" OR " if any_term else " AND ").join(groups)

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def search_index_task(self, action: str, kind: str, ids: list[int]) -> None:
+    """Index or remove rows in the search backend; retried with back-off while it fails."""
+    from knowledge_base.search.backends import get_backend
+
+    backend = get_backend()
+    if action == "remove":
+        backend.remove(kind=kind, ids=ids)
+    else:
+        backend.index(kind=kind, ids=ids)
