@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile
-from helpdesk.tickets.models import Handler, Inbox, Message, Ticket
+from helpdesk.tickets.models import Handler, Inbox, Ticket
 
 
 def _profile(user: User | AnonymousUser) -> AgentProfile | None:
@@ -68,14 +68,6 @@ def inboxes_visible_to(user: User | AnonymousUser) -> QuerySet[Inbox]:
     if settings.HELPDESK_AGENTS_SEE_UNTEAMED:
         rule |= Q(team__isnull=True)
     return Inbox.objects.filter(rule)
-
-
-def ticket_timeline(ticket: Ticket) -> QuerySet[Message]:
-    return (
-        ticket.messages.select_related("author", "identity", "inbox")
-        .prefetch_related("attachments")
-        .order_by("created_at", "id")
-    )
 
 
 DELAYED_SHIPMENT_STATUSES = ("delayed", "exception", "failed_attempt")
