@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PUBLIC_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 export PUBLIC_URL
 
-.PHONY: demo test lint typecheck install install-test messages system-deps clean bench
+.PHONY: demo demo-reset test lint typecheck install install-test messages system-deps clean bench
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -36,6 +36,13 @@ demo: install messages
 	@$(PY) -m helpdesk.security.exposure $(HOST)
 	@echo "Serving on $(PUBLIC_URL)/ (Ctrl-C to stop)"
 	$(PY) -m daphne -b $(HOST) -p $(PORT) helpdesk.asgi:application
+
+# The embedded demo only: its SQLite database and attachments go, then the demo loads again.
+demo-reset:
+	@if [ -n "$$DATABASE_URL" ]; then echo "demo-reset only resets the embedded SQLite demo (DATABASE_URL is set)"; exit 1; fi
+	rm -f $(or $(HELPDESK_DATA_DIR),var)/helpdesk.sqlite3 $(or $(HELPDESK_DATA_DIR),var)/helpdesk.sqlite3-wal $(or $(HELPDESK_DATA_DIR),var)/helpdesk.sqlite3-shm
+	rm -rf $(or $(HELPDESK_DATA_DIR),var)/media
+	$(MAKE) demo
 
 system-deps:
 	@scripts/ensure-system-deps

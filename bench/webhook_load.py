@@ -126,11 +126,13 @@ def main() -> None:
     distinct = Message.objects.filter(inbox=inbox).values("external_id").distinct().count()
     accepted = result["ok"] + result["warmup_ok"]
     elapsed = result["elapsed"]
-    once = stored == distinct == accepted
+    # A request the client gave up on (its timeout) may still have been stored: only a
+    # duplicate or an answered request not stored is a mismatch.
+    once = stored == distinct >= accepted
     size = f"{result['sent']:,} requests, {args.processes} daphne processes"
     _result.record(
         goal="every accepted webhook stored exactly once",
-        figure=abs(accepted - distinct) + (stored - distinct),
+        figure=max(accepted - distinct, 0) + (stored - distinct),
         unit="mismatches",
         met=once,
         size=size,
@@ -167,7 +169,7 @@ def main() -> None:
         )
     print(
         f"stored: {stored} (distinct MessageSid {distinct}), accepted: {accepted} "
-        f"(with warm-up) -> {'stored == sent' if stored == distinct == accepted else 'MISMATCH'}"
+        f"(with warm-up) -> {'each stored once' if once else 'MISMATCH'}"
     )
     cpu = result["cpu"]
     if cpu:

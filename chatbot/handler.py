@@ -8,7 +8,7 @@ import logging
 import time
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from chatbot.dialogue.engine import Outcome, Turn, bot_answers
@@ -110,14 +110,9 @@ def _hand_over(
 
 
 def ticket_give_to_agents(*, ticket: Ticket, reason: str, actor=None) -> None:
-    from helpdesk.tickets import services
+    from helpdesk.tickets.services import ticket_hand_over
 
-    hand_over = getattr(services, "ticket_hand_over", None)
-    if hand_over is not None:
-        hand_over(ticket=ticket, reason=reason, actor=actor)
-        return
-    Ticket.objects.filter(pk=ticket.pk).update(handler=Handler.AGENTS, updated_at=timezone.now())
-    ticket.handler = Handler.AGENTS
+    ticket_hand_over(ticket=ticket, reason=reason, actor=actor)
 
 
 def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:

@@ -50,12 +50,8 @@ def on_reply_sent(event) -> None:
 
 
 def register() -> None:
-    try:
-        from helpdesk import conversation, domain_events  # type: ignore[attr-defined]
-    except ImportError:  # a core without handlers: the bot stays out of the message flow
-        logger.debug("helpdesk.conversation is not available; the bot is not registered")
-        return
     from chatbot.handler import BotHandler
+    from helpdesk import conversation, domain_events
 
     conversation.register_handler("bot", BotHandler())
     domain_events.subscriber(domain_events.MessageReceived)(on_message_received)

@@ -39,6 +39,7 @@ from channels_in.base import (
     SendResult,
 )
 from channels_in.twilio.client import media_url_allowed, twilio_client
+from helpdesk.security.payloads import without_nul
 
 if TYPE_CHECKING:
     from helpdesk.contracts import ReceiveResult
@@ -92,6 +93,8 @@ def message_sid(fields: Mapping[str, str]) -> str:
     sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
     if not sid or not fields.get("From", "").strip():
         raise RejectedInput("A Twilio message needs MessageSid and From.")
+    if len(sid) > 64 or not sid.isascii() or not sid.isalnum():
+        raise RejectedInput("MessageSid must be letters and digits (at most 64).")
     if fields.get("AccountSid") and fields["AccountSid"] != settings.TWILIO_ACCOUNT_SID:
         raise RejectedInput("The message belongs to another Twilio account.", status=403)
     return sid
@@ -154,6 +157,8 @@ class TwilioSMSAdapter:
     ) -> list[InboundMessage]:
         fields = form_fields(payload)
         sid = message_sid(fields)
+        # NUL characters cannot be stored: the text keeps everything else.
+        fields = {key: without_nul(value) for key, value in fields.items()}
         sender = self.address_of(fields["From"])
         body = fields.get("Body", "")
         try:
@@ -187,13 +192,6 @@ class TwilioSMSAdapter:
                 metadata=metadata,
             )
         ]
-
-    def fetches(self, payload: bytes) -> bool:
-        """Whether parsing this payload downloads media (MMS): the inbound queue then parses
-        it with no transaction open."""
-        fields = parse_qs(payload.decode("utf-8", "replace"))
-        value = (fields.get("NumMedia") or ["0"])[0]
-        return value.strip() not in {"", "0"}
 
     def after_receive(self, inbound: InboundMessage, result: ReceiveResult) -> None:
         """STOP/START is recorded in the same transaction as the message that carried it."""
@@ -315,6 +313,17 @@ class TwilioWhatsAppAdapter(TwilioSMSAdapter):
         return cleaned
 
     media_per_message = 1
+
+    def reply_window(self, *, identity: Any, config: Mapping[str, Any]) -> Any:
+        """Whether free text can go to ``identity`` now (WhatsApp's 24-hour window), and the
+        approved templates otherwise: the workspace shows it in the reply box."""
+        from channels_in.twilio.selectors import whatsapp_identity_window
+
+        return whatsapp_identity_window(identity=identity, templates=config.get("templates", []))
+
+    def template_metadata(self, *, template: Mapping[str, Any], variables: dict[str, str]) -> dict:
+        """What a reply carries to go out as this approved template (see ``_content``)."""
+        return {"whatsapp_template": template["content_sid"], "template_variables": variables}
 
     def _content(self, message: OutboundMessage) -> dict[str, Any]:
         template = message.metadata.get("whatsapp_template")

@@ -28,6 +28,16 @@ def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+def _not_a_form() -> HttpResponse:
+    # Twilio posts forms; a multipart body would also leave request.body unreadable.
+    return HttpResponse(
+        f"Twilio webhooks are {FORM}.", status=415, content_type="text/plain; charset=utf-8"
+    )
+
+
 def _refuse(exc: RejectedInput) -> HttpResponse:
     return HttpResponse(exc.reason, status=exc.status, content_type="text/plain; charset=utf-8")
 
@@ -42,6 +52,8 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
     inbox = inbox_for_webhook(webhook_key=webhook_key, kinds=TWILIO_KINDS)
     if inbox is None:
         raise Http404
+    if request.content_type != FORM:
+        return _not_a_form()
     adapter = get_adapter(inbox.kind)
     try:
         adapter.verify(request, config=inbox.config)
@@ -69,6 +81,8 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
 @require_POST
 def twilio_status(request: HttpRequest, inbox_id: int) -> HttpResponse:
     inbox = get_object_or_404(Inbox, pk=inbox_id, kind__in=TWILIO_KINDS)
+    if request.content_type != FORM:
+        return _not_a_form()
     try:
         get_adapter(inbox.kind).verify(request, config=inbox.config)
         fields = form_fields(request.body)

@@ -63,6 +63,7 @@ def widget_strings() -> dict[str, str]:
             "messages do reach us."
         ),
         "log": _("Conversation"),
+        "help_search": _("Search our help centre"),
     }
 
 
@@ -83,6 +84,7 @@ def embed_js(request: HttpRequest, webhook_key: str) -> HttpResponse:
         "maxImageBytes": settings.WEBCHAT_MAX_IMAGE_BYTES,
         "maxTextChars": settings.WEBCHAT_MAX_TEXT_CHARS,
         "css": _static_text("webchat/widget.css"),
+        "helpSearch": f"{settings.PUBLIC_URL}/help/search.json",
     }
     code = _static_text("webchat/widget.js")
     data = json.dumps(config).replace("</", "<\\/")

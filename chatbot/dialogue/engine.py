@@ -323,6 +323,9 @@ class Turn:
         number = slots.order_number or pending.get("number", "")
         email = slots.email
         postcode = slots.postcode
+        gave_something = bool(slots.order_number or email or postcode) or bool(
+            re.search(r"\bcode\b", text.lower())
+        )
         if state == ConversationState.AWAITING_PROOF and not (email or postcode):
             # Alone, a bare number answering "which postcode?" is the postcode.
             bare = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9 \-]{2,9})\s*", text)
@@ -338,6 +341,9 @@ class Turn:
         ):
             # "75011" after giving the number: the slot extractor took it for an order.
             postcode, number = slots.order_number, pending["number"]
+        if not (gave_something or postcode):
+            # Nothing that proves anything: the message is understood as what it says.
+            return None
         if re.search(r"\bcode\b", text.lower()) and number and not (email or postcode):
             return self._send_code(number)
         if not number:

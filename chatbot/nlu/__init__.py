@@ -119,9 +119,7 @@ def language_detect(text: str, *, hint: str | None = None) -> tuple[str, float]:
     words = _WORD_RE.findall(lowered)
     if not words:
         return (hint or "en", 0.0) if hint in LANGUAGES else ("en", 0.0)
-    probabilities = model.languages.predict_proba([lowered])[0]
-    labels = list(model.languages.classes_)
-    french = float(probabilities[labels.index("fr")])
+    french = model.french_probability(lowered)
     if len(words) <= 2:
         french_votes = sum(word in _FRENCH_WORDS for word in words)
         english_votes = sum(word in _ENGLISH_WORDS for word in words)

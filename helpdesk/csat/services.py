@@ -103,12 +103,14 @@ def _survey_content(survey: Survey, ticket: Ticket) -> tuple[str, str, dict]:
         metadata["telegram_buttons"] = [
             [{"text": str(n), "callback_data": f"csat:{survey.pk}:{n}"} for n in range(1, 6)]
         ]
-        return f"{intro} {_('Tap a rating from 1 (poor) to 5 (excellent).')}", "", metadata
+        ask = _("Tap a rating from 1 (poor) to 5 (excellent).")
+        return f"{intro} {ask}", "", metadata
     if survey.channel == "webchat":
-        metadata["csat_stars"] = True
-        return f"{intro} {_('Choose from 1 to 5 stars.')}", "", metadata
-    text = f"{intro} {_('Reply with a number from 1 (poor) to 5 (excellent).')}"
-    return text, "", metadata
+        metadata["csat_stars"] = True  # the widget's stars, once it draws them
+        ask = _("Reply with a number from 1 (poor) to 5 (excellent).")
+        return f"{intro} {ask}", "", metadata
+    ask = _("Reply with a number from 1 (poor) to 5 (excellent).")
+    return f"{intro} {ask}", "", metadata
 
 
 def _skip(survey: Survey, reason: str) -> Survey:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -219,9 +219,17 @@ def ticket_page(
             cmp = Q(**{f"{name}__gt": value}) | Q(**{name: value, "pk__gt": pk})
         tickets = tickets.filter(cmp)
     order = [f"-{name}", "-pk"] if descending else [name, "pk"]
+    # The last customer-visible message of each row, for its preview: one correlated
+    # subquery per row on the (ticket, created_at) index.
+    last_text = (
+        Message.objects.filter(ticket=OuterRef("pk"), kind="message")
+        .order_by("-created_at", "-id")
+        .values("text")[:1]
+    )
     rows = list(
         tickets.select_related("contact", "inbox", "assignee", "team", "order")
         .prefetch_related("tags")
+        .annotate(last_text=Subquery(last_text))
         .order_by(*order)[: size + 1]
     )
     next_cursor = ""
@@ -243,6 +251,30 @@ def ticket_page(
         # Read by the rows template as ticket.sla_state, like an annotation.
         setattr(ticket, "sla_state", ticket_sla_state(ticket, now=now))  # noqa: B010
     return TicketPage(rows=rows, next_cursor=next_cursor, unread=unread)
+
+
+COUNTED_VIEWS = (
+    "unsolved",
+    "mine",
+    "unassigned",
+    "open",
+    "pending",
+    "sla_at_risk",
+    "sla_breached",
+    "delayed_orders",
+    "bot",
+)
+
+
+def view_counts(*, user: User, now: datetime | None = None) -> dict[str, int]:
+    """How many tickets each built-in view holds for this user (every view but "all",
+    whose count would be the whole history): one COUNT each, on unsolved tickets."""
+    now = now or timezone.now()
+    return {
+        view: tickets_for_list(user=user, query=ListQuery(view=view), now=now).count()
+        for view in COUNTED_VIEWS
+        if view in BUILTIN_VIEWS
+    }
 
 
 def saved_views_for(user: User) -> QuerySet[SavedView]:

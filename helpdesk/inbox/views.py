@@ -23,6 +23,7 @@ from helpdesk.accounts.models import Team
 from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
+from helpdesk.inbox.reply_windows import reply_windows, template_metadata
 from helpdesk.inbox.selectors import (
     BUILTIN_VIEWS,
     SORTS,
@@ -33,6 +34,7 @@ from helpdesk.inbox.selectors import (
     ticket_page,
     ticket_timeline_items,
     tickets_for_list,
+    view_counts,
 )
 from helpdesk.inbox.services import (
     canned_render,
@@ -47,6 +49,7 @@ from helpdesk.tickets.models import (
     DeliveryState,
     InboxKind,
     Message,
+    MessageKind,
     Priority,
     Tag,
     Ticket,
@@ -62,7 +65,9 @@ from helpdesk.tickets.selectors import (
 from helpdesk.tickets.services import (
     BulkResult,
     contact_merge,
+    message_reply,
     ticket_assign,
+    ticket_hand_over,
     ticket_link_order,
     ticket_merge,
     ticket_respond,
@@ -153,6 +158,7 @@ def ticket_list(request: AgentRequest) -> HttpResponse:
     context.update(
         {
             "builtin_views": BUILTIN_VIEWS,
+            "view_counts": view_counts(user=request.user),
             "saved_views": list(saved_views_for(request.user)),
             "sorts": {k: v[2] for k, v in SORTS.items()},
             "statuses": TicketStatus.choices,
@@ -200,7 +206,8 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
     tickets = list(tickets_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
     action = request.POST.get("action", "")
-    value = request.POST.get("value", "").strip()
+    # Each action has its own list (value_assign, value_status, value_tag); "value" still works.
+    value = (request.POST.get(f"value_{action}") or request.POST.get("value", "")).strip()
     back = request.POST.get("next", "")
     if not back.startswith("?"):
         back = ""
@@ -256,6 +263,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     default_identity = reply_identity_default(ticket=ticket, identities=identities)
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
+    windows = reply_windows(ticket=ticket, identities=identities, agent=request.user)
     from orders_link.models import Shipment
 
     orders = list(
@@ -284,6 +292,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "orders": orders,
         "past_tickets": past,
         "form": form,
+        "reply_windows": sorted(windows.items()),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "agents": list(_agents()),
@@ -291,7 +300,47 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # What a conversation handler (the bot) learnt before handing over, shown on top.
+        "handover_note": ticket.messages.filter(
+            kind=MessageKind.NOTE, metadata__event="bot_handover"
+        )
+        .order_by("-created_at", "-pk")
+        .first(),
     }
+
+
+def _reply_window_check(form: ReplyForm, window, data: dict):
+    """A channel window (WhatsApp's 24 hours) on the chosen address: a template reply's
+    (text, metadata, inbox), or None for free text; free text outside the window is an
+    error on the form, with the reason."""
+    if window is None:
+        if data.get("template"):
+            form.add_error("template", _("Templates are only for WhatsApp replies."))
+        return None
+    if data.get("template"):
+        found = template_metadata(window=window, name=data["template"])
+        if found is None:
+            form.add_error(
+                "template",
+                _("No approved template named %(name)s.") % {"name": data["template"]},
+            )
+            return None
+        return (*found, window.inbox)
+    if not window.open:
+        if window.closes_at is None:
+            reason = _("The customer has never written to us on WhatsApp")
+        else:
+            hours = int((timezone.now() - window.closes_at).total_seconds() // 3600) + 24
+            reason = _("The customer last wrote on WhatsApp %(hours)d hours ago") % {"hours": hours}
+        form.add_error(
+            "text",
+            _(
+                "%(reason)s: outside its 24-hour window WhatsApp accepts only an approved "
+                "template. Choose one below, or reply on another channel."
+            )
+            % {"reason": reason},
+        )
+    return None
 
 
 @staff_required
@@ -307,18 +356,40 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
                 for f in data["files"]
             )
             identity = next((i for i in identities if i.pk == data["identity"]), None)
+            if identity is None and not data["internal"]:
+                identity = reply_identity_default(ticket=ticket, identities=identities)
+            template = None
+            if not data["internal"] and identity is not None:
+                window = reply_windows(ticket=ticket, identities=[identity], agent=request.user)
+                template = _reply_window_check(form, window.get(identity.pk), data)
+        if form.is_valid():
             # One transaction: the live event goes out with the message whole (attachments,
             # mentions, status), or nothing is stored.
             with transaction.atomic():
-                message = ticket_respond(
-                    ticket=ticket,
-                    author=request.user,
-                    text=data["text"],
-                    internal=data["internal"],
-                    identity=identity,
-                    files=files,
-                    then_status=data["then_status"] or "",
-                )
+                if template is not None:
+                    text, metadata, inbox = template
+                    message = message_reply(
+                        ticket=ticket,
+                        author=request.user,
+                        text=text,
+                        identity=identity,
+                        inbox=inbox,
+                        metadata=metadata,
+                    )
+                    if data["then_status"]:
+                        ticket_set_status(
+                            ticket=ticket, status=data["then_status"], actor=request.user
+                        )
+                else:
+                    message = ticket_respond(
+                        ticket=ticket,
+                        author=request.user,
+                        text=data["text"],
+                        internal=data["internal"],
+                        identity=identity,
+                        files=files,
+                        then_status=data["then_status"] or "",
+                    )
                 if (
                     not data["internal"]
                     and settings.HELPDESK_ASSIGN_ON_REPLY
@@ -421,6 +492,8 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
                 pk=int(value) if value.isdigit() else 0,
             )
             ticket_link_order(ticket=ticket, order=order, actor=user)
+        elif action == "take_over":
+            ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
         elif action == "unlink_order":
             ticket_link_order(ticket=ticket, order=None, actor=user)
         elif action == "merge_contact":

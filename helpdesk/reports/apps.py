@@ -6,3 +6,6 @@ class ReportsConfig(AppConfig):
     name = "helpdesk.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self) -> None:
+        from helpdesk.reports import subscribers  # noqa: F401

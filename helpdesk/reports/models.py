@@ -61,3 +61,40 @@ class DigestSubscription(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class TicketReopen(models.Model):
+    """A solved or closed ticket that opened again, when it did (a ticket keeps only how many
+    times): recorded on the status change, backfilled from the timeline's status events."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    reopened_at = models.DateTimeField(_("reopened"), db_index=True)
+    previous_status = models.CharField(_("previous status"), max_length=16)
+
+    class Meta:
+        ordering = ["-reopened_at"]
+        verbose_name = _("reopening")
+        verbose_name_plural = _("reopenings")
+
+    def __str__(self) -> str:
+        return f"#{self.ticket_id} reopened at {self.reopened_at:%Y-%m-%d %H:%M}"
+
+
+class TicketTiming(models.Model):
+    """A ticket's first response and resolution in business seconds of the report calendar,
+    recorded when the reply or the solve happens (and for older tickets when a report first
+    reads them). ``definition`` names the calendar version they were counted with, and the
+    instants they were counted to, so a changed calendar or a reopened ticket is counted
+    again."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="report_timing"
+    )
+    definition = models.CharField(max_length=64)
+    first_response_at = models.DateTimeField(null=True)
+    first_response_business = models.FloatField(null=True)
+    solved_at = models.DateTimeField(null=True)
+    resolution_business = models.FloatField(null=True)
+
+    def __str__(self) -> str:
+        return f"timing of #{self.ticket_id}"

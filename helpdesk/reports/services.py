@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from helpdesk.reports.models import BusinessInterval, BusinessIntervalSpan
 from helpdesk.sla.businesstime import Calendar
@@ -32,7 +32,7 @@ def _year_start(instant: datetime) -> datetime:
 
 def business_intervals_ensure(
     *, calendar: BusinessCalendar, since: datetime, until: datetime
-) -> None:
+) -> str:
     """Make the calendar's intervals cover ``since``..``until`` for its current definition,
     laying them out again (whole years at a time) when they do not."""
     spec = calendar_spec(calendar)
@@ -45,7 +45,7 @@ def business_intervals_ensure(
         and span.covers_from <= start_s
         and span.covers_until >= end_s
     ):
-        return
+        return definition
     begin = _year_start(since.astimezone(UTC) - timedelta(days=1))
     end = _year_start(until.astimezone(UTC)) + timedelta(days=366 + 31)
     if span is not None and span.definition == definition:
@@ -75,6 +75,10 @@ def business_intervals_ensure(
             if not progressed:
                 break
         BusinessInterval.objects.bulk_create(rows)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Fresh statistics, so business-time look-ups take the (calendar, starts) index.
+                cursor.execute("ANALYZE reports_businessinterval")
         BusinessIntervalSpan.objects.update_or_create(
             calendar=calendar,
             defaults={
@@ -83,3 +87,76 @@ def business_intervals_ensure(
                 "definition": definition,
             },
         )
+    return definition
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ticket_timings_refresh(*, calendar: BusinessCalendar, definition: str, tickets) -> int:
+    """Count the business time of the tickets' first response and resolution where it is not
+    recorded yet for these instants and this calendar version. Returns how many were counted."""
+    from django.db.models import Exists, OuterRef, Q, Value
+    from django.db.models.functions import Coalesce
+
+    from helpdesk.reports.models import TicketTiming
+    from helpdesk.reports.selectors.sql import business_position
+
+    recorded = TicketTiming.objects.annotate(
+        fr=Coalesce("first_response_at", Value(EPOCH)), so=Coalesce("solved_at", Value(EPOCH))
+    ).filter(
+        ticket=OuterRef("pk"),
+        definition=definition,
+        fr=Coalesce(OuterRef("first_response_at"), Value(EPOCH)),
+        so=Coalesce(OuterRef("solved_at"), Value(EPOCH)),
+    )
+    stale = (
+        tickets.order_by()
+        .filter(Q(first_response_at__isnull=False) | Q(solved_at__isnull=False))
+        .exclude(Exists(recorded))
+        .annotate(
+            p_created=business_position("created_at", calendar.pk),
+            p_first=business_position("first_response_at", calendar.pk),
+            p_solved=business_position("solved_at", calendar.pk),
+        )
+        .values_list("pk", "first_response_at", "solved_at", "p_created", "p_first", "p_solved")
+    )
+    counted = 0
+    rows: list[TicketTiming] = []
+
+    def flush() -> None:
+        TicketTiming.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["ticket"],
+            update_fields=[
+                "definition",
+                "first_response_at",
+                "first_response_business",
+                "solved_at",
+                "resolution_business",
+            ],
+        )
+
+    for pk, first_at, solved_at, p_created, p_first, p_solved in stale.iterator(chunk_size=BATCH):
+        rows.append(
+            TicketTiming(
+                ticket_id=pk,
+                definition=definition,
+                first_response_at=first_at,
+                first_response_business=(
+                    None if p_first is None or p_created is None else p_first - p_created
+                ),
+                solved_at=solved_at,
+                resolution_business=(
+                    None if p_solved is None or p_created is None else p_solved - p_created
+                ),
+            )
+        )
+        counted += 1
+        if len(rows) >= BATCH:
+            flush()
+            rows = []
+    if rows:
+        flush()
+    return counted

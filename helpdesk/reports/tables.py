@@ -95,6 +95,7 @@ def report_tables(report: Report) -> dict[str, Table]:
             [_("Figure"), _("Value"), _("Out of")],
             [
                 [_("Reopened (%)"), _percent(report.reopens.rate), report.reopens.solved_once],
+                [_("Reopenings in the range"), report.reopens.reopenings, None],
                 [
                     _("First response within SLA (%)"),
                     _percent(sla.first_response_rate),

@@ -9,20 +9,19 @@ drains, so whatever arrives while it works queues the next run.
 What a lost task leaves pending (a worker killed mid-drain, a broker down or hung when the
 webhook committed) is received without waiting for the next webhook: a worker that starts
 sweeps every pending row at once, and beat sweeps every 10 s the rows pending for more than
-15 s. A worker killed mid-drain rolls its batch back; the rows stay pending and are received
-once. While Redis fails, a webhook stops trying it for a few seconds and answers at once.
+15 s. While Redis fails, a webhook stops trying it for a few seconds and answers at once.
 
-The drain takes an inbox's pending rows in arrival order, a batch at a time (locked with
-``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row), parses each with the
-inbox's channel adapter and receives the batch with ``messages_receive``. A row leaves
-``PENDING`` only in the transaction that stores its messages or records why it was refused.
+The drain works in three steps, so that no network call happens inside a transaction:
 
-No network call happens inside a transaction. A payload whose parsing fetches something (the
-adapter's ``fetches(payload)``: Twilio MMS media) is only claimed in that transaction
-(``CLAIMED``, with a token, committed with the batch); it is then parsed with no transaction
-open, while every other write goes on, and received in a short transaction of its own. A claim
-a dead worker left is pending again after ``CLAIM_TIMEOUT`` (the sweep), refreshed while its
-worker fetches; messages are deduplicated by external id, so nothing is stored twice.
+1. read, without a lock: the inbox's oldest pending rows;
+2. parse, outside any transaction: the channel adapter may fetch media (Twilio MMS) meanwhile,
+   while every other write goes on;
+3. receive: one transaction locks those rows that are still pending (``SKIP LOCKED`` on
+   PostgreSQL, so two workers never receive the same row), stores their messages with
+   ``messages_receive`` and marks each row accepted, duplicate or refused with its reason.
+
+A row stays ``PENDING`` until the transaction that stores its messages commits: a worker killed
+at any step leaves nothing half-done, and the next drain receives the row once.
 Any channel whose adapter can ``parse`` the stored bytes can use this path.
 """
 
@@ -31,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,8 +52,6 @@ WAKE_TIMEOUT = 10
 SWEEP_AGE = timedelta(seconds=15)
 # After Redis failed a wake, webhooks leave waking to the sweeps for this long.
 WAKE_PAUSE_SECONDS = 5.0
-# A claimed payload's parse (its media: at most 10 fetches with their timeout) ends well within.
-CLAIM_TIMEOUT = timedelta(minutes=5)
 _wakes_paused_until = 0.0
 
 
@@ -193,11 +189,7 @@ def raw_inbound_sweep(
     *, now: datetime | None = None, older_than: timedelta = SWEEP_AGE
 ) -> dict[str, int]:
     """Drain inboxes with a payload pending for longer than ``older_than`` (a lost task)."""
-    now = now or timezone.now()
-    RawInbound.objects.filter(status=RawStatus.CLAIMED, claimed_at__lt=now - CLAIM_TIMEOUT).update(
-        status=RawStatus.PENDING, claim="", claimed_at=None
-    )
-    cutoff = now - older_than
+    cutoff = (now or timezone.now()) - older_than
     stale = RawInbound.objects.filter(status=RawStatus.PENDING, received_at__lt=cutoff)
     orphans = stale.filter(inbox__isnull=True).update(
         status=RawStatus.REJECTED, error="The inbox was deleted before this was received."
@@ -218,99 +210,84 @@ def _error_text(exc: Exception) -> str:
 def _drain_batch(
     *, inbox: Inbox, adapter: ChannelAdapter, batch_size: int, report: DrainReport
 ) -> int:
-    with transaction.atomic():
-        rows = list(
-            RawInbound.objects.select_for_update(skip_locked=True)
-            .filter(inbox_id=inbox.pk, status=RawStatus.PENDING)
-            .order_by("id")[:batch_size]
-        )
-        fetches = getattr(adapter, "fetches", None)
-        claimed = [row for row in rows if fetches and fetches(bytes(row.payload))]
-        if claimed:
-            token = uuid.uuid4().hex
-            for row in claimed:
-                row.status, row.claim, row.claimed_at = RawStatus.CLAIMED, token, timezone.now()
-            RawInbound.objects.bulk_update(claimed, ["status", "claim", "claimed_at"])
-            rows = [row for row in rows if row.status != RawStatus.CLAIMED]
-        parsed = _parse_rows(adapter, inbox, rows)
-        _receive_rows(adapter, inbox, rows, parsed, report)
-    if claimed:
-        _receive_claimed(adapter, inbox, claimed, report)
-    return len(rows) + len(claimed)
-
-
-def _parse_rows(
-    adapter: ChannelAdapter, inbox: Inbox, rows: list[RawInbound], *, heartbeat: bool = False
-) -> list[tuple[RawInbound, list[InboundMessage]]]:
-    parsed: list[tuple[RawInbound, list[InboundMessage]]] = []
-    for index, row in enumerate(rows):
+    """Receive the inbox's oldest pending rows; how many this worker took (0: none left)."""
+    peeked = list(
+        RawInbound.objects.filter(inbox_id=inbox.pk, status=RawStatus.PENDING).order_by("id")[
+            :batch_size
+        ]
+    )
+    if not peeked:
+        return 0
+    # Outside any transaction: parsing may call the network (media), holding no lock.
+    parsed: list[tuple[RawInbound, list[InboundMessage]] | tuple[RawInbound, Exception]] = []
+    for row in peeked:
         try:
             inbounds = adapter.parse(bytes(row.payload), inbox_id=inbox.pk, config=inbox.config)
         except (OperationalError, InterfaceError):
             raise
         except Exception as exc:
-            _reject(row, exc)
-        else:
-            # The row is already the raw record of these messages: not stored a second time.
-            parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
-        if heartbeat and index + 1 < len(rows):
-            # The claims still waiting stay fresh: the sweep only frees a dead worker's.
-            RawInbound.objects.filter(
-                pk__in=[r.pk for r in rows[index + 1 :]], claim=row.claim
-            ).update(claimed_at=timezone.now())
-    return parsed
+            parsed.append((row, exc))
+            continue
+        # The row is already the raw record of these messages: not stored a second time.
+        parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
+    return _receive_batch(inbox=inbox, adapter=adapter, parsed=parsed, report=report)
 
 
-def _receive_claimed(
-    adapter: ChannelAdapter, inbox: Inbox, claimed: list[RawInbound], report: DrainReport
-) -> None:
-    """Parse claimed rows with no transaction open (their media is fetched meanwhile), then
-    receive them in one short transaction."""
-    parsed = _parse_rows(adapter, inbox, claimed, heartbeat=True)
-    with transaction.atomic():
-        _receive_rows(adapter, inbox, claimed, parsed, report)
-
-
-def _receive_rows(
-    adapter: ChannelAdapter,
+def _receive_batch(
+    *,
     inbox: Inbox,
-    rows: list[RawInbound],
-    parsed: list[tuple[RawInbound, list[InboundMessage]]],
+    adapter: ChannelAdapter,
+    parsed: list[tuple[RawInbound, list[InboundMessage]] | tuple[RawInbound, Exception]],
     report: DrainReport,
-) -> None:
-    """Receive what was parsed and record each row's outcome, in the caller's transaction."""
-    stored: list[Message] = []
-    try:
-        with transaction.atomic():
-            results = messages_receive(
-                inbounds=[inbound for _, inbounds in parsed for inbound in inbounds]
-            )
-            position = 0
-            for row, inbounds in parsed:
-                row_results = results[position : position + len(inbounds)]
-                position += len(inbounds)
-                _after_receive(adapter, inbounds, row_results)
-                stored += _record(row, row_results)
-    except (OperationalError, InterfaceError):
-        raise
-    except Exception:
-        logger.exception(
-            "Receiving %s payloads of inbox %s at once failed; one at a time now",
-            len(parsed),
-            inbox.pk,
+) -> int:
+    with transaction.atomic():
+        # Another worker may have received some of these rows since they were read.
+        mine = set(
+            RawInbound.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[row.pk for row, _ in parsed], status=RawStatus.PENDING)
+            .values_list("pk", flat=True)
         )
-        stored = []
-        for row, inbounds in parsed:
-            stored += _receive_one(adapter, row, inbounds)
+        rows = [row for row, _ in parsed if row.pk in mine]
+        parsed_ok: list[tuple[RawInbound, list[InboundMessage]]] = []
+        for row, outcome in parsed:
+            if row.pk not in mine:
+                continue
+            if isinstance(outcome, Exception):
+                _reject(row, outcome)
+            else:
+                parsed_ok.append((row, outcome))
+        stored: list[Message] = []
+        try:
+            with transaction.atomic():
+                results = messages_receive(
+                    inbounds=[inbound for _, inbounds in parsed_ok for inbound in inbounds]
+                )
+                position = 0
+                for row, inbounds in parsed_ok:
+                    row_results = results[position : position + len(inbounds)]
+                    position += len(inbounds)
+                    _after_receive(adapter, inbounds, row_results)
+                    stored += _record(row, row_results)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            logger.exception(
+                "Receiving %s payloads of inbox %s at once failed; one at a time now",
+                len(parsed_ok),
+                inbox.pk,
+            )
+            stored = []
+            for row, inbounds in parsed_ok:
+                stored += _receive_one(adapter, row, inbounds)
 
-    for row in rows:
-        report.accepted += row.status == RawStatus.ACCEPTED
-        report.duplicate += row.status == RawStatus.DUPLICATE
-        report.rejected += row.status == RawStatus.REJECTED
-        row.claim, row.claimed_at = "", None
-    RawInbound.objects.bulk_update(rows, ["status", "error", "claim", "claimed_at"])
-    if stored:
-        Message.objects.bulk_update(stored, ["raw"])
+        for row in rows:
+            report.accepted += row.status == RawStatus.ACCEPTED
+            report.duplicate += row.status == RawStatus.DUPLICATE
+            report.rejected += row.status == RawStatus.REJECTED
+        RawInbound.objects.bulk_update(rows, ["status", "error"])
+        if stored:
+            Message.objects.bulk_update(stored, ["raw"])
+    return len(rows)
 
 
 def _receive_one(

@@ -359,7 +359,6 @@ class Attachment(models.Model):
 
 class RawStatus(models.TextChoices):
     PENDING = "pending", _("Waiting to be received")
-    CLAIMED = "claimed", _("Being received")
     ACCEPTED = "accepted", _("Accepted")
     DUPLICATE = "duplicate", _("Duplicate")
     REJECTED = "rejected", _("Rejected")
@@ -383,9 +382,6 @@ class RawInbound(models.Model):
     # The provider's id of what arrived (Twilio's MessageSid), when it has one: a redelivery
     # is stored once.
     external_id = models.CharField(_("external id"), max_length=255, blank=True, default="")
-    # Set while a drain fetches what the payload refers to (media), outside any transaction.
-    claim = models.CharField(_("claimed by"), max_length=32, blank=True, default="")
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -192,15 +192,28 @@ def _items(value: Any, name: str) -> list[Any]:
     return value
 
 
+MAX_QUANTITY = 1_000_000
+
+
+def quantity(value: Any, name: str) -> int:
+    """A line's quantity: a whole number from 0 to MAX_QUANTITY (digits in a string too)."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_QUANTITY:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise PayloadError(f"{name}: expected a whole number from 0 to {MAX_QUANTITY}, got {shown}")
+    return value
+
+
 def parse_line(raw: Any, name: str) -> LineData:
     raw = _mapping(raw, name)
-    quantity = raw.get("quantity", 1)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-        raise PayloadError(f"{name}.quantity: expected a whole number >= 0")
+    raw_quantity = raw.get("quantity", 1)
+    if isinstance(raw_quantity, str):  # the neutral format takes a JSON number only
+        raise PayloadError(f"{name}.quantity: expected a whole number from 0 to {MAX_QUANTITY}")
     return LineData(
         title=text(raw.get("title"), f"{name}.title", required=True),
         sku=text(raw.get("sku"), f"{name}.sku", max_length=64),
-        quantity=quantity,
+        quantity=quantity(raw_quantity, f"{name}.quantity"),
         unit_price=money(raw.get("unit_price"), f"{name}.unit_price"),
     )
 

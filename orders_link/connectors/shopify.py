@@ -12,6 +12,7 @@ from orders_link.connectors.neutral import (
     TrackingData,
     day,
     money,
+    quantity,
     text,
     web_url,
     when,
@@ -99,7 +100,7 @@ def order_from_payload(payload: Any) -> OrderData:
             LineData(
                 title=text(item.get("name") or item.get("title") or "?", f"line_items[{i}].title"),
                 sku=text(item.get("sku"), f"line_items[{i}].sku", max_length=64),
-                quantity=int(item.get("quantity") or 0),
+                quantity=quantity(item.get("quantity") or 0, f"line_items[{i}].quantity"),
                 unit_price=money(item.get("price"), f"line_items[{i}].price"),
             )
         )

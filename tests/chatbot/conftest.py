@@ -2,6 +2,12 @@ from __future__ import annotations
 
 import pytest
 
+from tests.channels_in.twilio.conftest import (  # noqa: F401 (fixtures for the channel tests)
+    _no_inbox_read_kept,
+    fake_twilio,
+    twilio_settings,
+)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _intent_model():

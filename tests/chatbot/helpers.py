@@ -11,26 +11,6 @@ from helpdesk.tickets.services import message_receive
 
 _ids = itertools.count(1)
 
-try:
-    from helpdesk import conversation as _conversation  # noqa: F401
-
-    SEAM = True
-except ImportError:
-    SEAM = False
-
-
-class _Event:
-    def __init__(self, result):
-        self.ticket_id = result.ticket.pk
-        self.message_id = result.message.pk
-        self.created_ticket = result.outcome == "created"
-
-
-def handler_turn(result) -> None:
-    from chatbot.handler import take_turn
-
-    take_turn(ticket_id=result.ticket.pk, message_id=result.message.pk)
-
 
 def say(
     inbox,
@@ -52,11 +32,6 @@ def say(
     )
     with capture(execute=True):
         result = message_receive(inbound=inbound)
-        if not SEAM:
-            from chatbot.subscribers import on_message_received
-
-            on_message_received(_Event(result))
-            handler_turn(result)
     return last_bot_reply(result.ticket, after=result.message)
 
 

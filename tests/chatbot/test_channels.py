@@ -16,13 +16,8 @@ from chatbot.models import BotSettings, BotTurn
 from helpdesk.tickets.models import DeliveryState, Message, Ticket
 from orders_link.models import OrderLine, OrderStatus, ShipmentStatus
 from tests.channels_in.twilio.conftest import post_signed, sms_fields
-from tests.chatbot.helpers import SEAM
 from tests.factories import ContactFactory, InboxFactory, OrderFactory, ShipmentFactory
 from tests.fakes.telegram import FakeTelegram
-
-pytestmark = pytest.mark.skipif(
-    not SEAM, reason="needs the core's conversation handlers (helpdesk.conversation)"
-)
 
 TRACKING_URL = "https://track.example.test/6A77777777"
 TOKEN = "123456:ABC-DEF1234ghIkl-zyx57W2v1u123ew11"

@@ -14,7 +14,7 @@ from chatbot.models import BotSettings, BotTurn, HandoverReason, TurnOutcome, Ve
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.tickets.models import Handler, Message, MessageKind, Ticket
 from orders_link.models import DelayKind, DelayNotice, NoticeState, OrderStatus, ShipmentStatus
-from tests.chatbot.helpers import SEAM, say, turns
+from tests.chatbot.helpers import say, turns
 from tests.factories import (
     ArticleFactory,
     ContactFactory,
@@ -377,7 +377,6 @@ def test_customer_told_when_a_person_answers(widget, django_capture_on_commit_ca
     assert "9:00" in reply.text or "9:00 AM" in reply.text
 
 
-@pytest.mark.skipif(not SEAM, reason="needs the core's domain events (helpdesk.conversation)")
 def test_agent_taking_over_stops_the_bot(widget, order, agent, django_capture_on_commit_callbacks):
     from helpdesk.tickets.services import message_reply
 

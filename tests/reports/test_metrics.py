@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 
 from helpdesk.reports.selectors.metrics import report_build
-from tests.reports.conftest import NOW, RANGE
+from tests.reports.conftest import NOW, RANGE, paris
 
 pytestmark = pytest.mark.django_db
 
@@ -117,3 +117,69 @@ def test_business_hours_follow_a_calendar_change(shop):
     frt = report_build(filters=RANGE, now=NOW).first_response
     # A now also counts Saturday and Sunday 09:00-17:00: 1 + 8 + 8 + 1 = 18 h.
     assert frt.business_median_hours == approx((18 + 0.5) / 2)
+
+
+def test_reopenings_are_recorded_when_they_happen_and_counted_in_the_range(
+    shop, django_capture_on_commit_callbacks
+):
+    from helpdesk.reports.models import TicketReopen
+    from helpdesk.tickets.services import ticket_set_status
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_set_status(ticket=shop["a"], status="open")
+    reopen = TicketReopen.objects.get()
+    assert (reopen.ticket_id, reopen.previous_status) == (shop["a"].pk, "solved")
+    shop["a"].refresh_from_db()
+    assert reopen.reopened_at == shop["a"].status_changed_at
+    TicketReopen.objects.create(
+        ticket=shop["b"], reopened_at=paris(30, 12), previous_status="solved"
+    )
+    report = report_build(filters=RANGE, now=NOW)
+    assert report.reopens.reopenings == 1  # the one of 30 March; today's is outside the range
+
+
+def test_backfill_reads_reopenings_from_the_timeline(shop):
+    import importlib
+
+    from django.apps import apps
+
+    from helpdesk.reports.models import TicketReopen
+    from helpdesk.tickets.models import Message
+
+    event = Message.objects.create(
+        ticket=shop["b"],
+        direction="out",
+        kind="event",
+        author_type="system",
+        metadata={"event": "status", "from": "solved", "to": "open"},
+    )
+    Message.objects.create(
+        ticket=shop["b"],
+        direction="out",
+        kind="event",
+        author_type="system",
+        metadata={"event": "status", "from": "open", "to": "solved"},
+    )
+    migration = importlib.import_module("helpdesk.reports.migrations.0003_ticket_reopen_backfill")
+    migration.backfill(apps, None)
+    (row,) = TicketReopen.objects.all()
+    assert (row.ticket_id, row.reopened_at, row.previous_status) == (
+        shop["b"].pk,
+        event.created_at,
+        "solved",
+    )
+
+
+def test_business_times_are_recorded_when_the_ticket_is_solved(
+    shop, django_capture_on_commit_callbacks
+):
+    from helpdesk.reports.models import TicketTiming
+    from helpdesk.tickets.services import ticket_set_status
+
+    c = shop["c"]
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_set_status(ticket=c, status="solved")
+    timing = TicketTiming.objects.get(ticket=c)
+    c.refresh_from_db()
+    assert timing.solved_at == c.solved_at
+    assert timing.resolution_business is not None and timing.resolution_business > 0

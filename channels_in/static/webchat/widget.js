@@ -112,6 +112,37 @@ form.appendChild(fileLabel);
 form.appendChild(sendBtn);
 
 panel.appendChild(header);
+// Help-centre answers before writing: results open the article in a new tab.
+var help = el("form", { "class": "help", role: "search" });
+var helpInput = el("input", { type: "search", "aria-label": t.help_search,
+  placeholder: t.help_search, maxlength: "200" });
+var helpList = el("ul", { "class": "help-results" });
+help.appendChild(helpInput);
+help.appendChild(helpList);
+var helpTimer = null;
+function helpFind(event) {
+  if (event) { event.preventDefault(); }
+  clearTimeout(helpTimer);
+  var q = helpInput.value.trim();
+  if (q.length < 2) { helpList.textContent = ""; return; }
+  helpTimer = setTimeout(function () {
+    fetch(config.helpSearch + "?limit=3&lang=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(q))
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        helpList.textContent = "";
+        data.results.forEach(function (hit) {
+          var a = el("a", { href: hit.url, target: "_blank", rel: "noopener" }, hit.title);
+          var li = el("li", {});
+          li.appendChild(a);
+          helpList.appendChild(li);
+        });
+      })
+      .catch(function () { helpList.textContent = ""; });
+  }, event && event.type === "submit" ? 0 : 200);
+}
+helpInput.addEventListener("input", helpFind);
+help.addEventListener("submit", helpFind);
+panel.appendChild(help);
 panel.appendChild(status);
 panel.appendChild(log);
 panel.appendChild(typing);

@@ -12,14 +12,15 @@ from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from helpdesk.csat.models import Survey
+from helpdesk.reports.models import TicketReopen
 from helpdesk.reports.providers import BotFigures, bot_figures
 from helpdesk.reports.selectors.filters import (
     ReportFilter,
     tickets_created,
     tickets_solved,
 )
-from helpdesk.reports.selectors.sql import duration_seconds, percentiles
-from helpdesk.reports.services import business_intervals_ensure
+from helpdesk.reports.selectors.sql import TOTAL, duration_seconds, percentiles
+from helpdesk.reports.services import business_intervals_ensure, ticket_timings_refresh
 from helpdesk.sla.models import BusinessCalendar, SlaPolicy
 from helpdesk.tickets.models import Direction, Message, MessageKind
 from orders_link.models import DelayNotice, Order
@@ -51,27 +52,34 @@ class Durations:
     business_p90_hours: float | None
 
 
+def _hours(value: float | None) -> float | None:
+    return None if value is None else value / HOUR
+
+
 def _durations(
-    queryset: QuerySet, start: str, end: str, calendar_id: int | None
+    queryset: QuerySet, start: str, end: str, calendar_id: int | None, by_agent: bool
 ) -> dict[Any, Durations]:
-    """Median and p90 of ``end - start`` per ``rg`` (already annotated), in wall-clock and in
-    business hours."""
-    group = F("rg")
-    wall = percentiles(queryset, duration_seconds(start, end, None), (0.5, 0.9), group)
-    business = (
-        percentiles(queryset, duration_seconds(start, end, calendar_id), (0.5, 0.9), group)
-        if calendar_id is not None
-        else wall
-    )
+    """Median and p90 of ``end - start``, in wall-clock and in business hours (as recorded in
+    the ticket's timing), over the queryset (key ``TOTAL``) and, ``by_agent``, per assignee:
+    one query on PostgreSQL."""
+    values = [duration_seconds(start, end, None)]
+    if calendar_id is not None:
+        business = {
+            "first_response_at": "report_timing__first_response_business",
+            "solved_at": "report_timing__resolution_business",
+        }[end]
+        values.append(F(business))
+    rows = percentiles(queryset, values, (0.5, 0.9), F("assignee_id") if by_agent else None)
     result = {}
-    for key, (count, (median, p90)) in wall.items():
-        _c, (b_median, b_p90) = business.get(key, (0, [None, None]))
+    for key, (count, figures) in rows.items():
+        wall = figures[0]
+        business = figures[1] if calendar_id is not None else wall
         result[key] = Durations(
             count=count,
-            median_hours=None if median is None else median / HOUR,
-            p90_hours=None if p90 is None else p90 / HOUR,
-            business_median_hours=None if b_median is None else b_median / HOUR,
-            business_p90_hours=None if b_p90 is None else b_p90 / HOUR,
+            median_hours=_hours(wall[0]),
+            p90_hours=_hours(wall[1]),
+            business_median_hours=_hours(business[0]),
+            business_p90_hours=_hours(business[1]),
         )
     return result
 
@@ -82,19 +90,19 @@ EMPTY = Durations(0, None, None, None, None)
 def first_response_times(
     *, filters: ReportFilter, calendar_id: int | None, by_agent: bool = False
 ) -> dict[Any, Durations]:
-    """Tickets created in the range that got an agent's reply: created -> first agent reply."""
+    """Tickets created in the range that got an agent's reply: created -> first agent reply.
+    Key ``TOTAL``: all of them; with ``by_agent``, also one key per assignee."""
     qs = tickets_created(filters=filters).filter(first_response_at__isnull=False)
-    qs = qs.annotate(rg=F("assignee_id")) if by_agent else qs.annotate(rg=F("pk") * 0)
-    return _durations(qs, "created_at", "first_response_at", calendar_id)
+    return _durations(qs, "created_at", "first_response_at", calendar_id, by_agent)
 
 
 def resolution_times(
     *, filters: ReportFilter, calendar_id: int | None, by_agent: bool = False
 ) -> dict[Any, Durations]:
     """Tickets solved in the range: created -> solved (the last solve, after any reopening)."""
-    qs = tickets_solved(filters=filters)
-    qs = qs.annotate(rg=F("assignee_id")) if by_agent else qs.annotate(rg=F("pk") * 0)
-    return _durations(qs, "created_at", "solved_at", calendar_id)
+    return _durations(
+        tickets_solved(filters=filters), "created_at", "solved_at", calendar_id, by_agent
+    )
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,7 @@ def volume(*, filters: ReportFilter) -> Volume:
 class Reopens:
     solved_once: int
     reopened: int
+    reopenings: int = 0
 
     @property
     def rate(self) -> float | None:
@@ -138,12 +147,18 @@ class Reopens:
 
 
 def reopens(*, filters: ReportFilter) -> Reopens:
-    """Of the tickets created in the range and solved at least once, how many reopened."""
+    """Of the tickets created in the range and solved at least once, how many reopened; and
+    how many times tickets reopened during the range."""
     row = tickets_created(filters=filters).aggregate(
         solved_once=Count("id", filter=Q(solved_at__isnull=False) | Q(reopened_count__gt=0)),
         reopened=Count("id", filter=Q(reopened_count__gt=0)),
     )
-    return Reopens(solved_once=row["solved_once"], reopened=row["reopened"])
+    reopenings = (
+        TicketReopen.objects.filter(reopened_at__gte=filters.since, reopened_at__lt=filters.until)
+        .filter(filters.ticket_q("ticket__"))
+        .count()
+    )
+    return Reopens(solved_once=row["solved_once"], reopened=row["reopened"], reopenings=reopenings)
 
 
 @dataclass(frozen=True)
@@ -303,7 +318,10 @@ class AgentRow:
 
 
 def agents_table(
-    *, filters: ReportFilter, calendar_id: int | None, overall_frt: Durations
+    *,
+    filters: ReportFilter,
+    frt: dict[Any, Durations],
+    res: dict[Any, Durations],
 ) -> list[AgentRow]:
     """One row per agent with work in the range, in name order (never a ranking). An agent
     whose median first response is at or under the team's and whose customers were satisfied
@@ -315,10 +333,9 @@ def agents_table(
         .annotate(n=Count("id"))
         .values_list("assignee_id", "n")
     )
-    frt = first_response_times(filters=filters, calendar_id=calendar_id, by_agent=True)
-    res = resolution_times(filters=filters, calendar_id=calendar_id, by_agent=True)
+    overall_frt = frt.get(TOTAL, EMPTY)
     sat = csat_by(filters=filters, key="agent_id")
-    ids = {i for i in (*solved, *frt, *res, *sat) if i is not None}
+    ids = {i for i in (*solved, *frt, *res, *sat) if i is not None and i != TOTAL}
     users = get_user_model().objects.filter(pk__in=ids).select_related("agent_profile")
     rows = []
     for user in users:
@@ -425,29 +442,34 @@ class Report:
 
 
 def report_calendar_ready(*, filters: ReportFilter, now: datetime) -> BusinessCalendar | None:
-    """The report's calendar, its intervals laid out over every instant the figures use."""
+    """The report's calendar, its intervals laid out over every instant the figures use, and
+    the business times of the range's tickets recorded."""
     calendar = report_calendar()
     if calendar is not None:
         earliest = tickets_solved(filters=filters).aggregate(first=Min("created_at"))["first"]
         since = min(filters.since, earliest or filters.since)
-        business_intervals_ensure(calendar=calendar, since=since, until=max(now, filters.until))
+        definition = business_intervals_ensure(
+            calendar=calendar, since=since, until=max(now, filters.until)
+        )
+        for tickets in (tickets_created(filters=filters), tickets_solved(filters=filters)):
+            ticket_timings_refresh(calendar=calendar, definition=definition, tickets=tickets)
     return calendar
 
 
 def report_build(*, filters: ReportFilter, now: datetime) -> Report:
     calendar = report_calendar_ready(filters=filters, now=now)
     calendar_id = calendar.pk if calendar else None
-    frt = first_response_times(filters=filters, calendar_id=calendar_id).get(0, EMPTY)
-    res = resolution_times(filters=filters, calendar_id=calendar_id).get(0, EMPTY)
+    frt = first_response_times(filters=filters, calendar_id=calendar_id, by_agent=True)
+    res = resolution_times(filters=filters, calendar_id=calendar_id, by_agent=True)
     return Report(
         filters=filters,
         calendar=calendar,
         volume=volume(filters=filters),
-        first_response=frt,
-        resolution=res,
+        first_response=frt.get(TOTAL, EMPTY),
+        resolution=res.get(TOTAL, EMPTY),
         reopens=reopens(filters=filters),
         sla=sla_compliance(filters=filters, now=now),
         csat=csat(filters=filters),
-        agents=agents_table(filters=filters, calendar_id=calendar_id, overall_frt=frt),
+        agents=agents_table(filters=filters, frt=frt, res=res),
         commerce=commerce(filters=filters),
     )

@@ -18,6 +18,7 @@ from helpdesk.contracts import (
     ReceiveResult,
     Sender,
 )
+from helpdesk.security.inbound import inbound_bounded
 from helpdesk.sla.selectors import sla_policies_active
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
@@ -327,6 +328,7 @@ class _ReceiveBatch:
             if existing is not None:
                 return ReceiveResult("duplicate", existing.ticket, existing)
 
+        inbound = inbound_bounded(inbound, kind=inbox.kind)  # caps, NUL characters
         now = timezone.now()
         raw = self.raws.popleft() if inbound.raw else None
         identity = self.identity_for(inbound, now)
