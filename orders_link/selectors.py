@@ -58,6 +58,29 @@ def order_for_message(*, contact: Contact, text: str) -> Order | None:
 # --- Delays -----------------------------------------------------------------------------------
 
 REPORTED_LATE = (ShipmentStatus.EXCEPTION, ShipmentStatus.DELAYED, ShipmentStatus.FAILED_ATTEMPT)
+NOT_ON_THE_WAY = (ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED)
+
+
+def shipments_on_the_way() -> Any:
+    """Shipments still to arrive, each with ``expected``: the latest date the customer was
+    given (our last notice's new estimate, else the shop's promise)."""
+    return (
+        Shipment.objects.exclude(status__in=NOT_ON_THE_WAY)
+        .exclude(
+            order__status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED]
+        )
+        .annotate(expected=Coalesce("notified_date", "promised_date"))
+    )
+
+
+def late_q(*, today: dt.date) -> Q:
+    """The one definition of late, for the delay scan and the inbox alike: reported late by
+    the carrier, or past ``expected`` (see shipments_on_the_way)."""
+    return Q(status__in=REPORTED_LATE) | Q(expected__lt=today)
+
+
+def shipments_late(*, today: dt.date) -> Any:
+    return shipments_on_the_way().filter(late_q(today=today))
 
 
 @dataclass(frozen=True)
@@ -133,19 +156,11 @@ def shipment_delays(*, now: dt.datetime) -> list[Delay]:
     shop's promise, or the new estimate of our last notice.
     """
     today = timezone.localdate(now)
-    base = (
-        Shipment.objects.exclude(status__in=[ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED])
-        .exclude(
-            order__status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED]
-        )
-        .annotate(expected=Coalesce("notified_date", "promised_date"))
-        .filter(expected__isnull=False)
-    )
+    base = shipments_on_the_way().filter(expected__isnull=False)
     found: dict[int, Delay] = {}
     silent_since = now - dt.timedelta(hours=settings.ORDERS_NO_SCAN_HOURS)
     late = base.annotate(last_seen=Coalesce("last_scan_at", "shipped_at")).filter(
-        Q(status__in=REPORTED_LATE)
-        | Q(expected__lt=today)
+        late_q(today=today)
         | Q(estimated_delivery__gt=F("expected"))
         | Q(shipped_at__isnull=False, last_seen__lt=silent_since)
     )

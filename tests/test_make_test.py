@@ -25,12 +25,12 @@ def test_system_deps_waits_for_apts_lock_then_installs(tmp_path):
     calls = tmp_path / "calls"
     # Nothing installed; we are root; the lock is held for the first three looks.
     fake(bin_dir, "dpkg-query", "exit 1")
-    fake(bin_dir, "id", 'echo 0')
+    fake(bin_dir, "id", "echo 0")
     fake(bin_dir, "sleep", "exit 0")
     fake(
         bin_dir,
         "fuser",
-        f'n=$(cat {tmp_path}/n 2>/dev/null || echo 0); echo $((n+1)) > {tmp_path}/n; '
+        f"n=$(cat {tmp_path}/n 2>/dev/null || echo 0); echo $((n+1)) > {tmp_path}/n; "
         '[ "$n" -lt 3 ]',
     )
     fake(bin_dir, "apt-get", f'echo "apt-get $*" >> {calls}; exit 0')

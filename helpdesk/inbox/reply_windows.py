@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from channels_in.registry import get_adapter
+from helpdesk.channels import get_adapter
 from helpdesk.inbox.services import canned_variables
 from helpdesk.tickets.models import Inbox, Ticket
 

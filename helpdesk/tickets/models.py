@@ -78,12 +78,12 @@ class Inbox(models.Model):
 
     @property
     def identity_kind(self) -> str:
-        return IDENTITY_KIND_FOR_INBOX[InboxKind(self.kind)]
-
-    @property
-    def group_name(self) -> str:
-        """The Channels group that receives this inbox's live events."""
-        return f"inbox-{self.pk}"
+        """The kind of address this inbox's customers write from; "" for a kind no longer
+        known (a channel taken out of settings), never an error."""
+        try:
+            return IDENTITY_KIND_FOR_INBOX[InboxKind(self.kind)]
+        except (ValueError, KeyError):
+            return ""
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError

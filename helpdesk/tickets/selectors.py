@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile
-from helpdesk.tickets.models import Handler, Inbox, Message, Ticket
+from helpdesk.tickets.models import Handler, Inbox, Ticket
 
 
 def _profile(user: User | AnonymousUser) -> AgentProfile | None:
@@ -70,34 +70,13 @@ def inboxes_visible_to(user: User | AnonymousUser) -> QuerySet[Inbox]:
     return Inbox.objects.filter(rule)
 
 
-def ticket_timeline(ticket: Ticket) -> QuerySet[Message]:
-    return (
-        ticket.messages.select_related("author", "identity", "inbox")
-        .prefetch_related("attachments")
-        .order_by("created_at", "id")
-    )
-
-
-DELAYED_SHIPMENT_STATUSES = ("delayed", "exception", "failed_attempt")
-
-
 def delayed_order_exists(*, today: date | None = None, ref: str = "order_id") -> Exists:
-    """True for rows whose order (``ref``) has a shipment in trouble: delayed, exception or a
-    failed attempt, or past its promised date without delivery."""
-    from orders_link.models import Shipment, ShipmentStatus
+    """True for rows whose order (``ref``) has a late shipment, as the delay scan defines it
+    (``orders_link.selectors.shipments_late``)."""
+    from orders_link.selectors import shipments_late
 
     today = today or timezone.localdate()
-    # Spelled as two positive status lists so the (status, promised_date) index serves both.
-    on_the_way = [
-        s
-        for s in ShipmentStatus.values
-        if s not in {ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED}
-    ]
-    late = Shipment.objects.filter(order=OuterRef(ref)).filter(
-        Q(status__in=DELAYED_SHIPMENT_STATUSES)
-        | Q(status__in=on_the_way, promised_date__lt=today, delivered_at__isnull=True)
-    )
-    return Exists(late)
+    return Exists(shipments_late(today=today).filter(order=OuterRef(ref)))
 
 
 def orders_visible_to(user: User | AnonymousUser):

@@ -75,3 +75,9 @@ def test_subject_tokens_and_message_ids_only_where_the_channel_uses_them():
     assert by_sms.subject == "Re: Parcel"
     assert by_sms.external_id is None
     assert Inbox.objects.count() == 2
+
+
+def test_an_inbox_of_an_unknown_kind_has_no_identity_kind_and_raises_nothing():
+    inbox = InboxFactory(kind="email")
+    Inbox.objects.filter(pk=inbox.pk).update(kind="fax")
+    assert Inbox.objects.get(pk=inbox.pk).identity_kind == ""

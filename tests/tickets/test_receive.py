@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from channels_in.base import InboundAttachment, InboundMessage, Sender
 from helpdesk.contacts.models import Contact, ContactIdentity
+from helpdesk.tickets.events import inbox_group
 from helpdesk.tickets.models import Message, RawInbound, ThreadingReason, Ticket, TicketStatus
 from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
 from tests.factories import InboxFactory
@@ -153,7 +154,7 @@ def test_a_live_event_is_published_to_the_inbox_group_after_commit(
 ):
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(email_inbox.group_name, channel)
+    async_to_sync(layer.group_add)(inbox_group(email_inbox.pk), channel)
 
     with django_capture_on_commit_callbacks(execute=True):
         result = message_receive(inbound=inbound(email_inbox))

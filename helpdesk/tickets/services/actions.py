@@ -8,18 +8,22 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk import domain_events
+from helpdesk.accounts.models import AgentProfile
 from helpdesk.contracts import DomainError
+from helpdesk.sla.services import sla_apply
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
     Direction,
     Message,
     MessageKind,
+    Priority,
+    Tag,
     Ticket,
     TicketStatus,
 )
@@ -110,8 +114,6 @@ def ticket_assign(
         ticket.assignee = assignee
         ticket.save(update_fields=["assignee", "updated_at"])
         if assignee is not None:
-            from helpdesk.accounts.models import AgentProfile
-
             AgentProfile.objects.filter(user=assignee).update(last_assigned_at=timezone.now())
         ticket_event_record(
             ticket,
@@ -152,10 +154,6 @@ def ticket_assign_round_robin(
 ) -> User | None:
     """Assign to the team's available agent who waited longest for a ticket, skipping agents
     at their open-ticket cap. Returns the agent, or None when everyone is full or away."""
-    from django.db.models import Count, F
-
-    from helpdesk.accounts.models import AgentProfile
-
     with transaction.atomic():
         # Lock the team's rows so two tickets arriving together never pick the same agent
         # past their cap.
@@ -193,9 +191,6 @@ def ticket_set_priority(
 ) -> Ticket:
     """Change the priority; the SLA targets follow the policy of the new priority, counted
     from the ticket's creation."""
-    from helpdesk.sla.services import sla_apply
-    from helpdesk.tickets.models import Priority
-
     priority = int(priority)
     if priority not in Priority.values:
         raise DomainError(_("Unknown priority."), code="unknown_priority")
@@ -223,8 +218,6 @@ def ticket_tags_change(
     actor: User | None = None,
     automate: bool = True,
 ) -> Ticket:
-    from helpdesk.tickets.models import Tag
-
     add_names = {n.strip()[:50] for n in add if n and n.strip()}
     remove_names = {n.strip() for n in remove if n and n.strip()}
     with transaction.atomic():

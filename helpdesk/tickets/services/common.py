@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import connections, models, router
 
 from helpdesk.security.files import strip_bidi_controls
+from helpdesk.sla.services import sla_apply, sla_status_change
 from helpdesk.tickets.models import (
     Attachment,
     AuthorType,
@@ -27,6 +28,7 @@ from helpdesk.tickets.models import (
     MessageKind,
     Ticket,
 )
+from helpdesk.tickets.rules import rules_run
 
 logger = logging.getLogger(__name__)
 
@@ -66,22 +68,17 @@ def _update_many(model: type[models.Model], changes: list[tuple[Any, set[str]]])
 
 
 def _ticket_start_clocks(ticket: Ticket, *, policies: list | None = None) -> None:
-    from helpdesk.sla.services import sla_apply
-
     fields = sla_apply(ticket=ticket, policies=policies)
     if fields:
         ticket.save(update_fields=fields)
 
 
 def _automations_run(ticket: Ticket, *, trigger: str, rules: list | None = None) -> None:
-    from helpdesk.automations.services import automations_run
-
-    automations_run(ticket=ticket, trigger=trigger, rules=rules)
+    """The registered rules engine (helpdesk.tickets.rules), inside this transaction."""
+    rules_run(ticket, trigger=trigger, rules=rules)
 
 
 def _sla_status_change(ticket: Ticket, *, old: str, new: str, now: datetime) -> list[str]:
-    from helpdesk.sla.services import sla_status_change
-
     return sla_status_change(ticket=ticket, old=old, new=new, now=now)
 
 

@@ -22,6 +22,7 @@ from helpdesk.contracts import (
 )
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
+    IDENTITY_KIND_FOR_INBOX,
     AuthorType,
     DeliveryState,
     Direction,
@@ -186,8 +187,6 @@ def message_reply(
 
 
 def _inbox_kinds_for(identity_kind: str) -> list[str]:
-    from helpdesk.tickets.models import IDENTITY_KIND_FOR_INBOX
-
     return [str(k) for k, v in IDENTITY_KIND_FOR_INBOX.items() if v == identity_kind]
 
 

@@ -19,6 +19,7 @@ from helpdesk.contracts import (
     Sender,
 )
 from helpdesk.security.inbound import inbound_bounded
+from helpdesk.sla.selectors import sla_policies_active
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     AuthorType,
@@ -33,6 +34,7 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
+from helpdesk.tickets.rules import rules_active
 from helpdesk.tickets.services.common import (
     _automations_run,
     _sla_status_change,
@@ -197,13 +199,9 @@ class _ReceiveBatch:
 
     @cached_property
     def sla_policies(self) -> list:
-        from helpdesk.sla.selectors import sla_policies_active
-
         return sla_policies_active()
 
     def rules(self, trigger: str) -> list:
-        from helpdesk.automations.services import rules_active
-
         if trigger not in self._rules:
             self._rules[trigger] = rules_active(trigger)
         return self._rules[trigger]
