@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
@@ -246,3 +247,25 @@ def order_timeline(order: Order) -> list[dict]:
         )
     items.sort(key=lambda item: item["at"])
     return items
+
+
+def order_admin_url(order: Order) -> str:
+    """The order's page in the shop's own admin, where the connector knows it ("" if not):
+    Shopify and WooCommerce from the store's domain and the order's id in the shop; another
+    shop through ``config["admin_order_url"]``, e.g. ``https://shop.test/admin/orders/{id}``."""
+    store = order.store
+    external = (order.external_id or "").strip()
+    if not external:
+        return ""
+    domain = (store.domain or "").strip().rstrip("/")
+    domain = domain.removeprefix("https://").removeprefix("http://")
+    template = (store.config or {}).get("admin_order_url", "")
+    if template and "{id}" in template and template.startswith(("https://", "http://")):
+        return template.replace("{id}", quote(external, safe=""))
+    if not domain:
+        return ""
+    if store.connector == "shopify":
+        return f"https://{domain}/admin/orders/{quote(external, safe='')}"
+    if store.connector == "woocommerce":
+        return f"https://{domain}/wp-admin/post.php?post={quote(external, safe='')}&action=edit"
+    return ""

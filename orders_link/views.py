@@ -42,7 +42,7 @@ def delayed_orders(request: HttpRequest) -> HttpResponse:
     channels = dict(IdentityKind.choices)
     for notice in page:
         # Words, not raw values: "Phone (SMS)", never "phone".
-        notice.channel_label = channels.get(notice.channel, notice.channel)
+        setattr(notice, "channel_label", channels.get(notice.channel, notice.channel))  # noqa: B010
     return render(
         request,
         "orders_link/delayed_orders.html",

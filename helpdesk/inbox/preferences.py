@@ -20,7 +20,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if language not in dict(settings.LANGUAGES):
         return HttpResponseBadRequest(_("Unknown language."))
-    AgentProfile.objects.filter(user=request.user).update(language=language)
+    AgentProfile.objects.filter(user_id=request.user.pk or 0).update(language=language)
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -226,7 +226,7 @@ def ticket_page(
         .order_by("-created_at", "-id")
         .values("text")[:1]
     )
-    rows = list(
+    rows: list[Ticket] = list(
         tickets.select_related("contact", "inbox", "assignee", "team", "order")
         .prefetch_related("tags")
         .annotate(last_text=Subquery(last_text))

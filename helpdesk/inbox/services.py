@@ -131,6 +131,27 @@ def mentions_record(*, message: Message, author: User) -> list[int]:
     return notified
 
 
+def mentions_unseen(*, message: Message, author: User) -> list[int]:
+    """The agents named as @username in the message who cannot see its ticket: they were
+    not notified, and the author is told so (and offered to assign or share the ticket)."""
+    from helpdesk.tickets.selectors import tickets_visible_to
+
+    names = {m.group(1).rstrip(".") for m in _MENTION.finditer(message.text or "")}
+    if not names:
+        return []
+    users = (
+        get_user_model()
+        .objects.filter(username__in=names, is_active=True, agent_profile__isnull=False)
+        .exclude(pk=author.pk)
+        .order_by("username")
+    )
+    return [
+        user.pk
+        for user in users
+        if not tickets_visible_to(user).filter(pk=message.ticket_id).exists()
+    ]
+
+
 def saved_view_create(
     *, owner: User, name: str, query: dict[str, str], shared: bool = False
 ) -> SavedView:

@@ -17,6 +17,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
@@ -39,6 +40,7 @@ from helpdesk.inbox.selectors import (
 from helpdesk.inbox.services import (
     canned_render,
     mentions_record,
+    mentions_unseen,
     saved_view_create,
     ticket_mark_read,
 )
@@ -80,6 +82,13 @@ from helpdesk.tickets.services import (
     tickets_merge,
 )
 from orders_link.models import Order
+
+_COUNTRIES = {
+    "FR": gettext_lazy("France"),
+    "GB": gettext_lazy("United Kingdom"),
+    "BE": gettext_lazy("Belgium"),
+    "DE": gettext_lazy("Germany"),
+}
 
 
 class AgentRequest(HttpRequest):
@@ -267,10 +276,21 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     from orders_link.models import Shipment
 
     orders = list(
-        contact.orders.prefetch_related(
+        contact.orders.select_related("store")
+        .prefetch_related(
             "lines", Prefetch("shipments", queryset=Shipment.objects.order_by("-created_at"))
-        ).order_by("-placed_at")[:10]
+        )
+        .order_by("-placed_at")[:10]
     )
+    from django.utils.formats import number_format
+
+    from orders_link.selectors import order_admin_url
+
+    for order in orders:
+        # Read by the customer panel like properties of the order.
+        setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
+        setattr(order, "admin_url", order_admin_url(order))  # noqa: B010
+        setattr(order, "country_name", _COUNTRIES.get(order.country, order.country))  # noqa: B010
     past = list(
         tickets_visible_to(request.user)
         .filter(contact=contact)
@@ -400,6 +420,10 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
                     if ticket.assignee_id is None:
                         ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
                 mentions_record(message=message, author=request.user)
+                unseen = mentions_unseen(message=message, author=request.user)
+            if unseen:
+                # Told on the ticket page, with the offer to assign or share the ticket.
+                request.session[f"mention_unseen_{ticket.pk}"] = unseen
             return redirect("inbox:ticket_detail", pk=ticket.pk)
         ticket_mark_read(ticket=ticket, user=request.user)
         return render(
@@ -415,7 +439,12 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
     Mention.objects.filter(user=request.user, ticket=ticket, read_at__isnull=True).update(
         read_at=timezone.now()
     )
-    return render(request, "inbox/ticket_detail.html", _ticket_context(request, ticket))
+    context = _ticket_context(request, ticket)
+    unseen = request.session.pop(f"mention_unseen_{ticket.pk}", [])
+    context["mention_unseen"] = list(
+        _agents().filter(pk__in=unseen).prefetch_related("agent_profile__teams")
+    )
+    return render(request, "inbox/ticket_detail.html", context)
 
 
 @staff_required
