@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from unittest.mock import Mock, patch
 
+BENCH_RUN = {"small": [], "full": []}
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SUITES = REPO.parent / "shared" / "corpus" / "email"
 if not DEFAULT_SUITES.is_dir():
@@ -362,6 +363,7 @@ def main() -> int:
     print(f"suites: {args.suites}")
     print(f"{'candidate':38s} {'talon plain':>16s} {'talon HTML':>16s} {'zapier':>16s}")
     goal_met = True
+    plain_share, plain_total, fixtures_missed = 0.0, 0, len(HTML_FIXTURE_TESTS)
     for name, (plain, html, visible) in CANDIDATES.items():
         if args.only and not name.startswith(args.only):
             continue
@@ -372,6 +374,8 @@ def main() -> int:
             share = len(talon_plain.passed) / max(talon_plain.total, 1)
             fixtures = [f for f in talon_html.failed if f.split(":")[0] in HTML_FIXTURE_TESTS]
             goal_met = share >= 0.9 and not fixtures
+            plain_share, plain_total = 100 * share, talon_plain.total
+            fixtures_missed = len(fixtures)
             for failure in fixtures:
                 print(f"  fixture not met: {failure.split(':')[0]}")
         if args.verbose:
@@ -384,6 +388,22 @@ def main() -> int:
     print(
         "goal (>= 90% of talon plain text, every talon HTML fixture): "
         + ("met" if goal_met else "NOT met")
+    )
+    import _result
+
+    _result.record(
+        goal=">= 90% of talon plain-text cases",
+        figure=plain_share,
+        unit="%",
+        met=plain_share >= 90,
+        size=f"{plain_total} cases",
+    )
+    _result.record(
+        goal="every talon HTML fixture",
+        figure=fixtures_missed,
+        unit="fixtures missed",
+        met=fixtures_missed == 0,
+        size=f"{len(HTML_FIXTURE_TESTS)} fixtures",
     )
     return 0
 

@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from django.http import HttpRequest
+
     from helpdesk.tickets.models import Message, Ticket
 
 __all__ = [
+    "AfterReceive",
+    "ChannelAdapter",
     "DeliveryError",
     "DomainError",
     "InboundAttachment",
@@ -151,11 +155,12 @@ class RejectedInput(Exception):
         self.status = status
 
 
-class DomainError(Exception):
+class DomainError(ValueError):
     """A write the domain refuses, with a message fit to show the user (already translated).
 
     Views catch this type only: any other exception is a programming error and stays a
-    logged 500. ``code`` names the refusal for callers that branch on it.
+    logged 500. ``code`` names the refusal for callers that branch on it. (A ValueError, so
+    callers that refused bad values with ValueError before keep working.)
     """
 
     def __init__(self, message: str, *, code: str = "") -> None:
@@ -165,3 +170,52 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+@runtime_checkable
+class ChannelAdapter(Protocol):
+    """One channel's translator (``channels_in.<kind>.adapter``), chosen by inbox kind from
+    ``settings.HELPDESK_CHANNELS`` (``helpdesk.channels``).
+
+    Optional, for what only some channels have (the core asks with ``getattr``):
+    ``threading_rules`` ((rule, reason) pairs run after the reply headers, before the
+    reopen window), ``new_external_id(ticket_id=...)`` (our id for an outbound message when
+    the channel lets us choose it: an email Message-ID), ``subject_token`` (true when replies
+    carry a ``[#id]`` token in their subject), ``after_receive`` (see AfterReceive).
+    """
+
+    kind: str
+
+    def clean_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate an inbox's configuration; raise django ValidationError if wrong."""
+        ...
+
+    def is_configured(self, config: Mapping[str, Any]) -> bool:
+        """Whether credentials exist to really send; if not, replies wait in the outbox."""
+        ...
+
+    def verify(self, request: HttpRequest, *, config: Mapping[str, Any]) -> None:
+        """Check a webhook's signature or secret; raise RejectedInput(status=403) if wrong."""
+        ...
+
+    def parse(
+        self, payload: bytes, *, inbox_id: int, config: Mapping[str, Any]
+    ) -> list[InboundMessage]:
+        """Translate a provider payload; raise RejectedInput if it is malformed."""
+        ...
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        """Hand a message to the provider; raise DeliveryError on failure."""
+        ...
+
+
+@runtime_checkable
+class AfterReceive(Protocol):
+    """Optional for an adapter: the channel's own effects of a message just stored.
+
+    Called by the inbound queue (``helpdesk.tickets.inbound_queue``) for each new message, never
+    for a duplicate, inside the transaction that stored it: anything it writes (through the
+    channel's services) commits or rolls back with the message. Raising refuses the message.
+    """
+
+    def after_receive(self, inbound: InboundMessage, result: ReceiveResult) -> None: ...

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "channels",
     "helpdesk",
     "helpdesk.accounts",
@@ -101,12 +102,14 @@ MIDDLEWARE = [
     "helpdesk.security.middleware.LoopbackDebugMiddleware",
     "helpdesk.security.middleware.RefuseNulMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "helpdesk.inbox.middleware.AgentLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -186,7 +189,7 @@ REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 # Every Redis client connects and waits for an answer within a bound: a Redis that hangs makes a
 # command fail after these seconds, and the caller carries on without it (see README, Faults).
 REDIS_CONNECT_TIMEOUT = env_float("REDIS_CONNECT_TIMEOUT", 1.0)
-REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 2.0)
+REDIS_SOCKET_TIMEOUT = env_float("REDIS_SOCKET_TIMEOUT", 1.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -248,7 +251,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 # A task that cannot be handed to the broker fails fast; every enqueue has a sweep behind it.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 1,
+    "max_retries": 0,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
@@ -315,6 +318,8 @@ LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "helpdesk" / "locale"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
+# Unambiguous dates in both languages (the month in words): helpdesk/formats/<lang>/.
+FORMAT_MODULE_PATH = ["helpdesk.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -348,6 +353,26 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp) on every page: scripts only from files of this server
+# (no inline script, no eval), nothing embeds the pages. Responses that set their own policy
+# (attachments, an email's sandboxed frame) keep theirs.
+_PUBLIC_ORIGIN = "{0.scheme}://{0.netloc}".format(urlsplit(PUBLIC_URL))
+_PUBLIC_SOCKETS = _PUBLIC_ORIGIN.replace("http", "ws", 1)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", _PUBLIC_ORIGIN],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", _PUBLIC_ORIGIN],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", _PUBLIC_ORIGIN, _PUBLIC_SOCKETS],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 # Read in every mode, so a malformed value is caught before it reaches production.
 _SECURE_COOKIES = env_bool("SECURE_COOKIES", True)
 _SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -437,6 +462,8 @@ HELPDESK_AGENTS_SEE_UNTEAMED = env_bool("AGENTS_SEE_UNTEAMED", True)
 HELPDESK_SLA_AT_RISK_MINUTES = env_bounded_int("SLA_AT_RISK_MINUTES", 60)
 # Solved tickets close by themselves after this many days (0: never).
 HELPDESK_AUTO_CLOSE_DAYS = env_bounded_int("AUTO_CLOSE_DAYS", 4)
+# A reply to the customer on an unassigned ticket assigns it to the agent who wrote it.
+HELPDESK_ASSIGN_ON_REPLY = env_bool("ASSIGN_ON_REPLY", True)
 HELPDESK_TICKETS_PER_PAGE = env_bounded_int("TICKETS_PER_PAGE", 50, minimum=1, maximum=500)
 
 # --- Messaging channels (Twilio SMS/WhatsApp, Telegram, site chat) ----------------------------
@@ -472,6 +499,13 @@ WEBCHAT_RATE_IP_CONVERSATIONS = env_bounded_int("WEBCHAT_RATE_IP_CONVERSATIONS",
 WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_bounded_int(
     "WEBCHAT_RATE_IP_CONVERSATION_SECONDS", 600, minimum=1
 )
+# Inbound text stored in a message, per channel (characters); the whole text beyond it is kept
+# as an attachment. HTML beyond its limit is kept only as an attachment.
+HELPDESK_INBOUND_TEXT_LIMITS = {
+    "default": env_bounded_int("INBOUND_TEXT_MAX_CHARS", 20_000, minimum=100),
+    "email": env_bounded_int("INBOUND_EMAIL_TEXT_MAX_CHARS", 200_000, minimum=100),
+}
+HELPDESK_INBOUND_HTML_LIMIT = env_bounded_int("INBOUND_HTML_MAX_CHARS", 2_000_000, minimum=1000)
 
 
 LOGGING = {
@@ -537,3 +571,12 @@ CELERY_BEAT_SCHEDULE["reports-weekly-digest"] = {
 
 # The WhatsApp inbox's approved template (by name in its config) for surveys outside 24 h.
 CSAT_WHATSAPP_TEMPLATE = env_str("CSAT_WHATSAPP_TEMPLATE", "csat")
+
+# Inbox kind -> channel adapter ("module:Class"), imported on first use (helpdesk.channels).
+HELPDESK_CHANNELS = {
+    "email": "channels_in.email.adapter:EmailAdapter",
+    "sms": "channels_in.twilio.adapter:TwilioSMSAdapter",
+    "whatsapp": "channels_in.twilio.adapter:TwilioWhatsAppAdapter",
+    "telegram": "channels_in.telegram.adapter:TelegramAdapter",
+    "webchat": "channels_in.webchat.adapter:WebchatAdapter",
+}

@@ -26,3 +26,6 @@ class KnowledgeBaseConfig(AppConfig):
         from knowledge_base.search.agent import ticket_ids_matching
 
         inbox_selectors.register_ticket_search(ticket_ids_matching)
+
+        # Indexing follows the core's domain events.
+        import knowledge_base.search.subscribers  # noqa: F401

@@ -26,7 +26,7 @@ def categories_with_articles(*, language: str) -> list[Category]:
             to_attr="public_articles",
         )
     )
-    return [c for c in categories if c.public_articles]  # type: ignore[attr-defined]
+    return [c for c in categories if getattr(c, "public_articles", None)]
 
 
 def article_translations(*, article: Article, public: bool = True) -> dict[str, Article]:
@@ -39,9 +39,9 @@ def article_translations(*, article: Article, public: bool = True) -> dict[str, 
 
 def article_votes(*, article: Article) -> dict[str, int]:
     counts = article.votes.aggregate(
-        helpful=Count("pk", filter=Q(helpful=True)), unhelpful=Count("pk", filter=Q(helpful=False))
+        yes=Count("pk", filter=Q(helpful=True)), no=Count("pk", filter=Q(helpful=False))
     )
-    return {"helpful": counts["helpful"] or 0, "unhelpful": counts["unhelpful"] or 0}
+    return {"helpful": counts["yes"] or 0, "unhelpful": counts["no"] or 0}
 
 
 def can_edit_articles(user: User | AnonymousUser) -> bool:

@@ -14,7 +14,13 @@ from django.utils import timezone
 
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind, normalize_address
 from helpdesk.contacts.services import identity_resolve
-from orders_link.connectors.neutral import OrderData, PayloadError, ShipmentData, TrackingData
+from orders_link.connectors.neutral import (
+    OrderData,
+    PayloadError,
+    ShipmentData,
+    TrackingData,
+    web_url,
+)
 from orders_link.models import (
     Order,
     OrderEvent,
@@ -231,7 +237,10 @@ def shipment_upsert(
         was_shipped = shipment.shipped_at is not None
         shipment.carrier = data.carrier
         shipment.tracking_number = data.tracking_number
-        shipment.tracking_url = data.tracking_url or shipment.tracking_url
+        # Whatever the connector, only an http(s) link is stored, shown and sent.
+        shipment.tracking_url = (
+            web_url(data.tracking_url, "tracking_url") if data.tracking_url else ""
+        ) or shipment.tracking_url
         shipment.external_id = data.external_id or shipment.external_id
         shipment.shipped_at = data.shipped_at or shipment.shipped_at
         shipment.promised_date = (

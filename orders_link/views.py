@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from helpdesk.contacts.models import IdentityKind
 from helpdesk.tickets.selectors import is_staff_member
 from orders_link.models import DelayKind, NoticeState
 from orders_link.selectors import delay_notices_visible_to
@@ -26,7 +27,11 @@ def staff_required(view):
 
 @staff_required
 def delayed_orders(request: HttpRequest) -> HttpResponse:
-    notices = delay_notices_visible_to(request.user).order_by("-detected_at", "-id")
+    notices = (
+        delay_notices_visible_to(request.user)
+        .select_related("message")
+        .order_by("-detected_at", "-id")
+    )
     kind = request.GET.get("kind", "")
     if kind in DelayKind.values:
         notices = notices.filter(kind=kind)
@@ -34,6 +39,10 @@ def delayed_orders(request: HttpRequest) -> HttpResponse:
     if state in NoticeState.values:
         notices = notices.filter(state=state)
     page = Paginator(notices, 50).get_page(request.GET.get("page"))
+    channels = dict(IdentityKind.choices)
+    for notice in page:
+        # Words, not raw values: "Phone (SMS)", never "phone".
+        notice.channel_label = channels.get(notice.channel, notice.channel)
     return render(
         request,
         "orders_link/delayed_orders.html",

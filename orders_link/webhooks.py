@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from helpdesk.security.payloads import MalformedPayload, json_loads
 from orders_link.connectors import aftership, shopify, woocommerce
 from orders_link.connectors.neutral import PayloadError, parse_order, parse_tracking
 from orders_link.connectors.signing import signature_valid
@@ -58,9 +58,9 @@ def webhook(view: Callable[..., JsonResponse]) -> Callable[..., JsonResponse]:
 
 def _json(body: bytes) -> Any:
     try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from None
+        return json_loads(body, strip_nul=False)
+    except MalformedPayload as exc:
+        raise PayloadError(str(exc)) from None
 
 
 def _bearer_valid(request: HttpRequest, token: str) -> bool:

@@ -80,3 +80,19 @@ def smtp_inbox(db, smtp_server):
             "smtp_port": smtp_server.port,
         },
     )
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """End the run with a plain summary of what was skipped and why, by folder."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    groups: dict[tuple[str, str], int] = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        folder = report.nodeid.split("::")[0].rsplit("/", 1)[0]
+        groups[(folder, reason)] = groups.get((folder, reason), 0) + 1
+    terminalreporter.section("skipped, and why")
+    for (folder, reason), count in sorted(groups.items()):
+        terminalreporter.write_line(f"{folder}: {count} test(s) skipped: {reason}")

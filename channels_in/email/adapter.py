@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Mapping
+import uuid
+from collections.abc import Callable, Mapping
 from email.utils import formataddr, parseaddr
 from typing import Any
 
@@ -15,6 +16,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from channels_in.base import DeliveryError, InboundMessage, OutboundMessage, SendResult
+from channels_in.email.threading import by_subject_token
+from helpdesk.tickets.models import ThreadingReason
 
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 
@@ -28,6 +31,16 @@ def smtp_reply_code(exc: smtplib.SMTPException) -> int:
 
 class EmailAdapter:
     kind = "email"
+    # Replies carry "[#123]" in their subject; a known sender's mail with it joins the ticket.
+    subject_token = True
+
+    @property
+    def threading_rules(self) -> tuple[tuple[Callable[..., Any], str], ...]:
+        return ((by_subject_token, ThreadingReason.SUBJECT_TOKEN),)
+
+    def new_external_id(self, *, ticket_id: int) -> str:
+        """Our Message-ID for a reply, so the customer's answer threads by its headers."""
+        return f"<ticket-{ticket_id}.{uuid.uuid4().hex}@{settings.HELPDESK_EMAIL_DOMAIN}>"
 
     def clean_config(self, config: Mapping[str, Any]) -> dict[str, Any]:
         cleaned = dict(config)

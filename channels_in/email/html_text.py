@@ -4,10 +4,11 @@ The text keeps paragraphs, line breaks, list items and table cells as plain pros
 Markdown (no ``#`` headings, ``|`` pipes, ``[text](url)`` links or ``* * *`` rules).
 
 For quote separation the same rendering marks the structures mail clients wrap the quoted
-history in: a ``<blockquote>`` becomes ">"-quoted lines; Gmail's ``gmail_quote``, Yahoo's
-``yahoo_quoted``, Thunderbird's ``moz-cite-prefix``, Outlook's reply header block
-(``divRplyFwdMsg``, ``OLK_SRC_BODY_SECTION``, a ``border-top`` separator) and ``<hr>`` become a
-rule line; then the plain-text separator decides, so the same rules hold for both kinds.
+history in: a cited ``<blockquote type="cite">`` becomes ">"-quoted lines; Gmail's
+``gmail_quote``, Yahoo's ``yahoo_quoted``, Thunderbird's ``moz-cite-prefix`` and Outlook's
+reply header block (``divRplyFwdMsg``, ``OLK_SRC_BODY_SECTION``, a ``border-top`` separator)
+become an "Original Message" rule, ``<hr>`` a rule line that cuts when a header block follows;
+then the plain-text separator decides, so the same rules hold for both kinds.
 """
 
 from __future__ import annotations
@@ -111,7 +112,9 @@ class _Renderer:
         container = self.quotes and _quote_container(element)
         if container and not _FORWARD.search(element.text_content()[:300]):
             self.rule()
-        quoted = self.quotes and tag == "blockquote"
+        # A cited blockquote (Apple Mail, Thunderbird) is quoted history; other blockquotes are
+        # indentation unless a quote header introduces them, which the text rules then find.
+        quoted = self.quotes and tag == "blockquote" and (element.get("type") or "") == "cite"
         if tag == "br":
             self.newline()
         elif tag == "hr":

@@ -8,6 +8,7 @@ has its own URL: /email/inbound/<provider>/<the inbox's webhook key>/.
 
 from __future__ import annotations
 
+import json
 from importlib import import_module
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from channels_in.email.services import email_ingest
+from helpdesk.security.payloads import MalformedPayload, json_loads
 from helpdesk.tickets.models import Inbox, InboxKind
 
 PROVIDERS = {
@@ -37,6 +39,13 @@ def _view_class(provider: str):
         def post(self, request, *args, **kwargs):
             assert self.inbox is not None
             self.run_validators(request)
+            if request.content_type == "application/json":
+                try:
+                    # Bounded depth; NUL characters cannot be stored, the rest is kept.
+                    data = json_loads(request.body, strip_nul=True)
+                except MalformedPayload as exc:
+                    return HttpResponse(str(exc), status=400, content_type="text/plain")
+                request._body = json.dumps(data).encode()
             for event in self.parse_events(request):
                 message = event.message
                 if message is None:

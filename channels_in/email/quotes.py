@@ -32,7 +32,7 @@ _HEADER_PATTERNS = [
     re.compile(rf"^\s*-{{2,}}\s*.{{1,200}}?\b({_WROTE})\s*-{{2,}}\s*$", re.IGNORECASE),
 ]
 # Other languages, and clients that start with the date: only with a date or an address in it.
-_GENERIC_HEADER = re.compile(rf"^.{{0,400}}?({_WROTE})\s*:\s*$", re.IGNORECASE | re.DOTALL)
+_GENERIC_HEADER = re.compile(rf"^.{{0,400}}?({_WROTE})\s*[:\uff1a]\s*$", re.IGNORECASE | re.DOTALL)
 # Clients that write only a date, a time and the author ("<date> 15:19, Jo <jo@x.test>:").
 _DATED_AUTHOR = re.compile(r"^.{0,200}?\d{1,2}[:.]\d{2}.{0,200}?<\s*[^<>\s]+@[^<>\s]+\s*>\s*:\s*$")
 # ... or a date and the author ("2011/4/7 Nathan <n@x.test>"), the quote right under it.
@@ -96,6 +96,9 @@ class Split:
     signature: str
 
 
+_HEADER_ENDINGS = (":", "\uff1a", "-", ">")
+
+
 def _header_span(lines: list[str], index: int) -> int:
     """How many lines (1-6) the quote header starting at ``index`` spans, 0 if none."""
     if not lines[index].strip():
@@ -109,6 +112,10 @@ def _header_span(lines: list[str], index: int) -> int:
         # A header wrapped over lines ends at its colon: no line inside it ends with one.
         if span > 1 and lines[index + span - 2].rstrip().endswith((":", ".")):
             break
+        # Every header form ends with a colon, dashes or the author's address: a cheap test
+        # before the patterns.
+        if not lines[index + span - 1].rstrip().endswith(_HEADER_ENDINGS):
+            continue
         if (
             any(pattern.match(chunk) for pattern in _HEADER_PATTERNS)
             or (_GENERIC_HEADER.match(chunk) and _HAS_DATE_OR_ADDRESS.search(chunk))
@@ -174,6 +181,14 @@ def _trailing_quote_start(lines: list[str]) -> int | None:
     return start
 
 
+# A link the client wrapped out of a quoted line: "(http://...) >" belongs to the quote.
+_WRAPPED_LINK = re.compile(r"^\s*[(<]?\s*(https?://|mailto:)\S+?\s*[)>]?\s*>?\s*$")
+
+
+def _quoted_line(line: str) -> bool:
+    return line.lstrip().startswith(">") or bool(_WRAPPED_LINK.match(line))
+
+
 def _quote_region_end(lines: list[str], start: int) -> int | None:
     """After a quote header at ``start``: the index past its ">" block (blank lines included),
     or None when no ">" block follows it."""
@@ -183,10 +198,24 @@ def _quote_region_end(lines: list[str], start: int) -> int | None:
     if index >= len(lines) or not lines[index].lstrip().startswith(">"):
         return None
     while index < len(lines) and (
-        not lines[index].strip() or lines[index].lstrip().startswith(">")
+        not lines[index].strip()
+        or _quoted_line(lines[index])
+        or _link_continued(lines[index - 1], lines[index])
     ):
         index += 1
     return index
+
+
+def _link_continued(previous: str, line: str) -> bool:
+    """A quoted line ends inside a link "(http://..." that the next line closes."""
+    opened = previous.rfind("(http")
+    return (
+        previous.lstrip().startswith(">")
+        and opened >= 0
+        and ")" not in previous[opened:]
+        and ")" in line
+        and not any(ch.isspace() for ch in line.strip())
+    )
 
 
 def _unshare(lines: list[str]) -> list[str]:

@@ -122,6 +122,31 @@ def email_ingest(*, raw: bytes, inbox: Inbox, source: str = "") -> IngestResult:
     return email_ingest_parsed(inbox=inbox, mails=[parsed])[0]
 
 
+def email_store(*, inbox: Inbox, mails: list[ParsedMail]) -> list[IngestResult]:
+    """Store a batch in one transaction; if it fails, each message in a savepoint of its own,
+    so that one failure rolls back only that message, which is then kept raw with the reason.
+    Every way mail arrives in bulk (files, IMAP) stores through here."""
+    try:
+        with transaction.atomic():
+            return email_ingest_parsed(inbox=inbox, mails=mails)
+    except Exception:
+        logger.info("A batch failed; storing its messages one by one", exc_info=True)
+    results = []
+    with transaction.atomic():
+        for mail in mails:
+            try:
+                with transaction.atomic():
+                    [result] = email_ingest_parsed(inbox=inbox, mails=[mail])
+            except Exception as exc:  # one broken message must not stop the others
+                logger.exception("Could not store %s", mail.source)
+                reason = f"error: {type(exc).__name__}: {exc}"[:1000]
+                # Nothing that arrived is lost: the bytes stay, with the reason.
+                email_reject_record(inbox=inbox, raw=mail.raw, source=mail.source, reason=reason)
+                result = IngestResult("rejected", reason=reason)
+            results.append(result)
+    return results
+
+
 def email_ingest_parsed(*, inbox: Inbox, mails: list[ParsedMail]) -> list[IngestResult]:
     """Store parsed messages in their order, each with the outcome ``email_ingest`` gives it.
 
@@ -282,11 +307,13 @@ def email_acknowledge(
     if not cache.add(key, 1, timeout=settings.HELPDESK_EMAIL_ACK_INTERVAL_SECONDS):
         return False
     with override(ticket.language or ticket.contact.language or settings.LANGUAGE_CODE):
-        text = inbox.config.get("auto_acknowledge_text") or _(
+        template = inbox.config.get("auto_acknowledge_text") or _(
             "Hello,\n\nWe have received your message and will answer as soon as possible. "
             "Your ticket number is #%(ticket)s: keep it in the subject if you write again."
             "\n\nThe support team"
-        ) % {"ticket": ticket.pk}
+        )
+        # The custom text gets its number too; any other "%" in it is text, not a format.
+        text = template.replace("%(ticket)s", str(ticket.pk))
     was_new = ticket.status == TicketStatus.NEW
     message_reply(
         ticket=ticket,

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from helpdesk.security.files import file_response
 from helpdesk.tickets.models import Attachment, Message
 from helpdesk.tickets.selectors import tickets_visible_to
 
@@ -116,15 +117,8 @@ def attachment_view(request: HttpRequest, pk: int) -> FileResponse:
         pk=pk,
         message__ticket__in=tickets_visible_to(request.user),
     )
-    inline = attachment.content_type.startswith("image/") and attachment.content_type not in {
-        "image/svg+xml"
-    }
-    response = FileResponse(
+    return file_response(
         attachment.file.open("rb"),
-        as_attachment=not inline,
         filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
+        content_type=attachment.content_type,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

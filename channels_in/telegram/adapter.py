@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import mimetypes
 from collections.abc import Mapping
 from typing import Any
@@ -29,6 +28,7 @@ from channels_in.base import (
     Sender,
     SendResult,
 )
+from helpdesk.security.payloads import MalformedPayload, json_loads
 
 START = "/start"
 
@@ -78,9 +78,10 @@ class TelegramAdapter:
         self, payload: bytes, *, inbox_id: int, config: Mapping[str, Any]
     ) -> list[InboundMessage]:
         try:
-            data = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise RejectedInput("The body is not JSON.") from None
+            # NUL characters cannot be stored: text keeps everything else.
+            data = json_loads(payload, strip_nul=True)
+        except MalformedPayload as exc:
+            raise RejectedInput(f"The body is not acceptable JSON: {exc}") from None
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             raise RejectedInput("A Telegram update needs an integer update_id.")
         try:

@@ -39,6 +39,7 @@ from channels_in.base import (
     SendResult,
 )
 from channels_in.twilio.client import media_url_allowed, twilio_client
+from helpdesk.security.payloads import without_nul
 
 if TYPE_CHECKING:
     from helpdesk.contracts import ReceiveResult
@@ -92,6 +93,8 @@ def message_sid(fields: Mapping[str, str]) -> str:
     sid = fields.get("MessageSid") or fields.get("SmsMessageSid") or ""
     if not sid or not fields.get("From", "").strip():
         raise RejectedInput("A Twilio message needs MessageSid and From.")
+    if len(sid) > 64 or not sid.isascii() or not sid.isalnum():
+        raise RejectedInput("MessageSid must be letters and digits (at most 64).")
     if fields.get("AccountSid") and fields["AccountSid"] != settings.TWILIO_ACCOUNT_SID:
         raise RejectedInput("The message belongs to another Twilio account.", status=403)
     return sid
@@ -154,6 +157,8 @@ class TwilioSMSAdapter:
     ) -> list[InboundMessage]:
         fields = form_fields(payload)
         sid = message_sid(fields)
+        # NUL characters cannot be stored: the text keeps everything else.
+        fields = {key: without_nul(value) for key, value in fields.items()}
         sender = self.address_of(fields["From"])
         body = fields.get("Body", "")
         try:
@@ -308,6 +313,17 @@ class TwilioWhatsAppAdapter(TwilioSMSAdapter):
         return cleaned
 
     media_per_message = 1
+
+    def reply_window(self, *, identity: Any, config: Mapping[str, Any]) -> Any:
+        """Whether free text can go to ``identity`` now (WhatsApp's 24-hour window), and the
+        approved templates otherwise: the workspace shows it in the reply box."""
+        from channels_in.twilio.selectors import whatsapp_identity_window
+
+        return whatsapp_identity_window(identity=identity, templates=config.get("templates", []))
+
+    def template_metadata(self, *, template: Mapping[str, Any], variables: dict[str, str]) -> dict:
+        """What a reply carries to go out as this approved template (see ``_content``)."""
+        return {"whatsapp_template": template["content_sid"], "template_variables": variables}
 
     def _content(self, message: OutboundMessage) -> dict[str, Any]:
         template = message.metadata.get("whatsapp_template")

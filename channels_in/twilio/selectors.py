@@ -39,6 +39,26 @@ def whatsapp_window(*, ticket: Ticket, now: datetime | None = None) -> WhatsAppW
     return WhatsAppWindow(open=now < closes_at, closes_at=closes_at, templates=templates)
 
 
+def whatsapp_identity_window(
+    *, identity, templates: Iterable[dict] = (), now: datetime | None = None
+) -> WhatsAppWindow:
+    """The window of one WhatsApp address: 24 hours from that customer's last WhatsApp
+    message to us (a message on another channel does not open it)."""
+    from helpdesk.tickets.models import Message
+
+    now = now or timezone.now()
+    last = (
+        Message.objects.filter(direction=Direction.INBOUND, identity=identity)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if last is None:
+        return WhatsAppWindow(open=False, closes_at=None, templates=tuple(templates))
+    closes_at = last + WHATSAPP_WINDOW
+    return WhatsAppWindow(open=now < closes_at, closes_at=closes_at, templates=tuple(templates))
+
+
 def inbox_for_webhook(*, webhook_key: str, kinds: Iterable[str]) -> Inbox | None:
     """The enabled inbox of one of ``kinds`` a webhook address names, read at most every
     ``WEBHOOK_INBOX_TTL`` seconds per process: a query less on every webhook."""

@@ -14,6 +14,7 @@ from channels_in.registry import get_adapter
 from channels_in.twilio.adapter import form_fields, message_sid
 from channels_in.twilio.selectors import inbox_for_webhook, outbound_media_for_token
 from channels_in.twilio.services import twilio_status_record
+from helpdesk.security.files import file_response
 from helpdesk.tickets.inbound_queue import raw_inbound_accept
 from helpdesk.tickets.models import Inbox, InboxKind
 
@@ -25,6 +26,16 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def _not_a_form() -> HttpResponse:
+    # Twilio posts forms; a multipart body would also leave request.body unreadable.
+    return HttpResponse(
+        f"Twilio webhooks are {FORM}.", status=415, content_type="text/plain; charset=utf-8"
+    )
 
 
 def _refuse(exc: RejectedInput) -> HttpResponse:
@@ -41,6 +52,8 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
     inbox = inbox_for_webhook(webhook_key=webhook_key, kinds=TWILIO_KINDS)
     if inbox is None:
         raise Http404
+    if request.content_type != FORM:
+        return _not_a_form()
     adapter = get_adapter(inbox.kind)
     try:
         adapter.verify(request, config=inbox.config)
@@ -68,6 +81,8 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
 @require_POST
 def twilio_status(request: HttpRequest, inbox_id: int) -> HttpResponse:
     inbox = get_object_or_404(Inbox, pk=inbox_id, kind__in=TWILIO_KINDS)
+    if request.content_type != FORM:
+        return _not_a_form()
     try:
         get_adapter(inbox.kind).verify(request, config=inbox.config)
         fields = form_fields(request.body)
@@ -83,10 +98,9 @@ def twilio_media(request: HttpRequest, token: str) -> FileResponse:
     attachment = outbound_media_for_token(token)
     if attachment is None:
         raise Http404
-    response = FileResponse(
+    return file_response(
         attachment.file.open("rb"),
         filename=attachment.filename,
         content_type=attachment.content_type,
+        keep_type=True,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

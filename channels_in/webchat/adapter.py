@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +33,7 @@ from channels_in.base import (
     SendResult,
 )
 from channels_in.webchat.visitors import visitor_group
+from helpdesk.security.payloads import MalformedPayload, json_loads
 
 # Image types the widget accepts, with the bytes they start with.
 IMAGE_SIGNATURES = {
@@ -80,8 +80,9 @@ class WebchatAdapter:
     ) -> list[InboundMessage]:
         """A visitor's message as the widget consumer hands it over (JSON)."""
         try:
-            data = json.loads(payload)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            # NUL characters cannot be stored: the text keeps everything else.
+            data = json_loads(payload, strip_nul=True)
+        except MalformedPayload:
             raise RejectedInput("Not JSON.") from None
         if not isinstance(data, dict):
             raise RejectedInput("Not a message.")
@@ -102,6 +103,10 @@ class WebchatAdapter:
             raise RejectedInput("empty")
         address = data["visitor"]
         language = data.get("language")
+        metadata = {"page": str(data.get("page", ""))[:500]}
+        quick_reply = data.get("quick_reply")
+        if isinstance(quick_reply, str) and 0 < len(quick_reply) <= 64:
+            metadata["quick_reply"] = quick_reply
         return [
             InboundMessage(
                 inbox_id=inbox_id,
@@ -116,7 +121,7 @@ class WebchatAdapter:
                 attachments=attachments,
                 language=str(language) if language in {"en", "fr"} else "",
                 source="webchat",
-                metadata={"page": str(data.get("page", ""))[:500]},
+                metadata=metadata,
             )
         ]
 

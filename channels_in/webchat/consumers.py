@@ -137,7 +137,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested too deep
             await self._error("bad_json")
             return
         if not isinstance(content, dict):
@@ -219,6 +219,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             "image": content.get("image"),
             "language": content.get("language", ""),
             "page": content.get("page", ""),
+            "quick_reply": content.get("quick_reply"),
         }
         inbox, visitor = self.inbox, self.visitor
         try:

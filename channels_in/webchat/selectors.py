@@ -143,4 +143,10 @@ def message_for_visitor(message: Message, *, identity: ContactIdentity) -> dict[
             }
             for a in message.attachments.all()
         ],
+        # Buttons offered with a message (the bot's quick replies): {"label", "value"}.
+        "choices": [
+            {"label": str(c.get("label", ""))[:80], "value": str(c.get("value", ""))[:64]}
+            for c in (message.metadata or {}).get("quick_replies", [])[:6]
+            if isinstance(c, dict)
+        ],
     }

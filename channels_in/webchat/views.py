@@ -14,6 +14,7 @@ from django.utils.translation import override
 from django.views.decorators.http import require_GET
 
 from channels_in.webchat.selectors import attachment_for_token
+from helpdesk.security.files import file_response
 from helpdesk.tickets.models import Inbox, InboxKind
 
 
@@ -42,7 +43,7 @@ def widget_strings() -> dict[str, str]:
             "answer you by email."
         ),
         "email_label": _("Your email address"),
-        "email_send": _("Send"),
+        "email_send": _("Send my address"),
         "email_saved": _("Thank you: we will answer you by email."),
         "bad_email": _("Please enter a valid email address."),
         "reconnecting": _("Reconnecting…"),
@@ -62,6 +63,7 @@ def widget_strings() -> dict[str, str]:
             "messages do reach us."
         ),
         "log": _("Conversation"),
+        "help_search": _("Search our help centre"),
     }
 
 
@@ -82,6 +84,7 @@ def embed_js(request: HttpRequest, webhook_key: str) -> HttpResponse:
         "maxImageBytes": settings.WEBCHAT_MAX_IMAGE_BYTES,
         "maxTextChars": settings.WEBCHAT_MAX_TEXT_CHARS,
         "css": _static_text("webchat/widget.css"),
+        "helpSearch": f"{settings.PUBLIC_URL}/help/search.json",
     }
     code = _static_text("webchat/widget.js")
     data = json.dumps(config).replace("</", "<\\/")
@@ -97,13 +100,10 @@ def widget_file(request: HttpRequest, token: str) -> FileResponse:
     attachment = attachment_for_token(token)
     if attachment is None:
         raise Http404
-    inline = attachment.content_type in {"image/png", "image/jpeg", "image/gif", "image/webp"}
-    response = FileResponse(
+    response = file_response(
         attachment.file.open("rb"),
-        as_attachment=not inline,
         filename=attachment.filename,
-        content_type=attachment.content_type if inline else "application/octet-stream",
+        content_type=attachment.content_type,
     )
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

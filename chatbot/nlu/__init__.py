@@ -10,17 +10,92 @@ from .model import model_get
 from .slots import Slots, slots_extract
 from .text import text_normalize
 
-__all__ = ["INTENTS", "LANGUAGES", "Understanding", "message_understand", "language_detect"]
+__all__ = ["INTENTS", "LANGUAGES", "Understanding", "language_detect", "message_understand"]
 
 # Words that settle the language of a short message on their own.
 _FRENCH_WORDS = frozenset(
-    "bonjour bonsoir merci mci slt salut coucou svp stp oui non jsp cmd commande colis où est "
-    "je j ma mon mes vous tu le la les des une un et pas quand quoi pourquoi comment livraison "
-    "remboursement facture annuler au revoir bjr cc ok".split()
+    [
+        "bonjour",
+        "bonsoir",
+        "merci",
+        "mci",
+        "slt",
+        "salut",
+        "coucou",
+        "svp",
+        "stp",
+        "oui",
+        "non",
+        "jsp",
+        "cmd",
+        "commande",
+        "colis",
+        "où",
+        "est",
+        "je",
+        "j",
+        "ma",
+        "mon",
+        "mes",
+        "vous",
+        "tu",
+        "le",
+        "la",
+        "les",
+        "des",
+        "une",
+        "un",
+        "et",
+        "pas",
+        "quand",
+        "quoi",
+        "pourquoi",
+        "comment",
+        "livraison",
+        "remboursement",
+        "facture",
+        "annuler",
+        "au",
+        "revoir",
+        "bjr",
+        "cc",
+        "ok",
+    ]
 )
 _ENGLISH_WORDS = frozenset(
-    "hello hi hey thanks thank thx ty pls please yes no where is my the order parcel when why "
-    "how what refund invoice cancel bye cheers i you it and not".split()
+    [
+        "hello",
+        "hi",
+        "hey",
+        "thanks",
+        "thank",
+        "thx",
+        "ty",
+        "pls",
+        "please",
+        "yes",
+        "no",
+        "where",
+        "is",
+        "my",
+        "the",
+        "order",
+        "parcel",
+        "when",
+        "why",
+        "how",
+        "what",
+        "refund",
+        "invoice",
+        "cancel",
+        "bye",
+        "cheers",
+        "i",
+        "you",
+        "it",
+        "and",
+        "not",
+    ]
 )
 _WORD_RE = re.compile(r"[a-zà-ÿ']+")
 
@@ -44,9 +119,7 @@ def language_detect(text: str, *, hint: str | None = None) -> tuple[str, float]:
     words = _WORD_RE.findall(lowered)
     if not words:
         return (hint or "en", 0.0) if hint in LANGUAGES else ("en", 0.0)
-    probabilities = model.languages.predict_proba([lowered])[0]
-    labels = list(model.languages.classes_)
-    french = float(probabilities[labels.index("fr")])
+    french = model.french_probability(lowered)
     if len(words) <= 2:
         french_votes = sum(word in _FRENCH_WORDS for word in words)
         english_votes = sum(word in _ENGLISH_WORDS for word in words)

@@ -152,7 +152,7 @@ _TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
 
 
 def templated_examples(*, seed: int = 13) -> list[Example]:
-    """Sentences carrying an order number, filled with random numbers in the shapes customers use."""
+    """Sentences carrying an order number, in the shapes customers paste it."""
     rng = random.Random(seed)
     examples: list[Example] = []
     for language, by_intent in _TEMPLATES.items():
@@ -185,7 +185,9 @@ def evaluation_rows(path: Path) -> list[dict[str, str]]:
         reader = csv.DictReader(handle)
         fields = set(reader.fieldnames or ())
         if not {"text", "intent"} <= fields:
-            raise ValueError(f"{path}: the CSV needs the columns text,intent (found {sorted(fields)})")
+            raise ValueError(
+                f"{path}: the CSV needs the columns text,intent (found {sorted(fields)})"
+            )
         rows = []
         for number, row in enumerate(reader, start=2):
             text = (row.get("text") or "").strip()
@@ -194,5 +196,7 @@ def evaluation_rows(path: Path) -> list[dict[str, str]]:
                 continue
             if intent not in INTENTS:
                 raise ValueError(f"{path}:{number}: unknown intent {intent!r}")
-            rows.append({"text": text, "intent": intent, "language": (row.get("language") or "").strip()})
+            rows.append(
+                {"text": text, "intent": intent, "language": (row.get("language") or "").strip()}
+            )
         return rows

@@ -28,7 +28,8 @@ BARE_NUMBER_RE = re.compile(r"(?<![\d\w.,:/+-])(?P<num>\d{4,10})(?![\d\w.,:/-])"
 # Postcodes: French 5 digits, UK outward + inward, Belgian/Swiss 4 digits after a cue.
 UK_POSTCODE_RE = re.compile(r"\b([A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2})\b", re.IGNORECASE)
 POSTCODE_CUE_RE = re.compile(
-    r"\b(?:code\s*postal|cp|postcode|post\s*code|zip(?:\s*code)?)\s*:?\s*(?P<code>[A-Z0-9][A-Z0-9 \-]{2,9}[A-Z0-9])",
+    r"\b(?:code\s*postal|cp|postcode|post\s*code|zip(?:\s*code)?)\s*:?\s*"
+    r"(?P<code>[A-Z0-9][A-Z0-9 \-]{2,9}[A-Z0-9])",
     re.IGNORECASE,
 )
 FR_POSTCODE_RE = re.compile(r"(?<![\d\w])(?P<code>\d{5})(?![\d\w])")

@@ -7,7 +7,7 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 _NUMBERS = re.compile(r"\d+")
-_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'"})
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'"})
 
 
 def text_normalize(text: str) -> str:

@@ -81,7 +81,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):
             await self.send_json({"type": "error", "error": "bad json"})
             return
         await self.receive_json(content)

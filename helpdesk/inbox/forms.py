@@ -32,7 +32,10 @@ class ReplyForm(forms.Form):
         label=_("Reply"),
         widget=forms.Textarea(attrs={"rows": 5, "id": "reply-text"}),
         max_length=20000,
+        required=False,
     )
+    # An approved template (WhatsApp outside its 24-hour window) instead of free text.
+    template = forms.CharField(label=_("Approved template"), required=False, max_length=200)
     internal = forms.BooleanField(label=_("Internal note"), required=False)
     identity = forms.TypedChoiceField(
         label=_("Send via"), coerce=int, required=False, empty_value=None
@@ -53,6 +56,14 @@ class ReplyForm(forms.Form):
         ]
         if default_identity is not None:
             self.fields["identity"].initial = default_identity.pk
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("text") or "").strip() and not cleaned.get("template"):
+            self.add_error("text", _("Write a reply (or choose an approved template)."))
+        if cleaned.get("internal") and cleaned.get("template"):
+            self.add_error("template", _("An internal note cannot be a template."))
+        return cleaned
 
     def clean_files(self):
         files = self.cleaned_data.get("files") or []

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -29,7 +29,12 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.tickets.selectors import delayed_order_exists, tickets_visible_to
+from helpdesk.tickets.selectors import (
+    delayed_order_exists,
+    tickets_for_agents,
+    tickets_visible_to,
+    tickets_with_bot,
+)
 from orders_link.models import DelayNotice
 
 BUILTIN_VIEWS: dict[str, Any] = {
@@ -41,6 +46,7 @@ BUILTIN_VIEWS: dict[str, Any] = {
     "sla_at_risk": _("SLA at risk"),
     "sla_breached": _("SLA breached"),
     "delayed_orders": _("On delayed orders"),
+    "bot": _("With the bot"),
     "all": _("All"),
 }
 
@@ -108,6 +114,11 @@ def tickets_for_list(*, user: User, query: ListQuery, now: datetime | None = Non
     now = now or timezone.now()
     tickets = tickets_visible_to(user).filter(merged_into__isnull=True)
     view = query.view
+    if view == "bot":
+        tickets = tickets_with_bot(tickets).filter(status__in=UNSOLVED_STATUSES)
+    elif view != "all":
+        # A conversation the bot owns waits for no agent until it is handed over.
+        tickets = tickets_for_agents(tickets)
     if view == "unsolved":
         tickets = tickets.filter(status__in=UNSOLVED_STATUSES)
     elif view == "mine":
@@ -208,9 +219,17 @@ def ticket_page(
             cmp = Q(**{f"{name}__gt": value}) | Q(**{name: value, "pk__gt": pk})
         tickets = tickets.filter(cmp)
     order = [f"-{name}", "-pk"] if descending else [name, "pk"]
+    # The last customer-visible message of each row, for its preview: one correlated
+    # subquery per row on the (ticket, created_at) index.
+    last_text = (
+        Message.objects.filter(ticket=OuterRef("pk"), kind="message")
+        .order_by("-created_at", "-id")
+        .values("text")[:1]
+    )
     rows = list(
         tickets.select_related("contact", "inbox", "assignee", "team", "order")
         .prefetch_related("tags")
+        .annotate(last_text=Subquery(last_text))
         .order_by(*order)[: size + 1]
     )
     next_cursor = ""
@@ -232,6 +251,30 @@ def ticket_page(
         # Read by the rows template as ticket.sla_state, like an annotation.
         setattr(ticket, "sla_state", ticket_sla_state(ticket, now=now))  # noqa: B010
     return TicketPage(rows=rows, next_cursor=next_cursor, unread=unread)
+
+
+COUNTED_VIEWS = (
+    "unsolved",
+    "mine",
+    "unassigned",
+    "open",
+    "pending",
+    "sla_at_risk",
+    "sla_breached",
+    "delayed_orders",
+    "bot",
+)
+
+
+def view_counts(*, user: User, now: datetime | None = None) -> dict[str, int]:
+    """How many tickets each built-in view holds for this user (every view but "all",
+    whose count would be the whole history): one COUNT each, on unsolved tickets."""
+    now = now or timezone.now()
+    return {
+        view: tickets_for_list(user=user, query=ListQuery(view=view), now=now).count()
+        for view in COUNTED_VIEWS
+        if view in BUILTIN_VIEWS
+    }
 
 
 def saved_views_for(user: User) -> QuerySet[SavedView]:
@@ -327,6 +370,33 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
             )
     items.sort(key=lambda item: item.sort_key)
     return items
+
+
+def reply_identity_default(*, ticket: Ticket, identities: list) -> Any:
+    """The address a reply goes to unless the agent picks another ("Send via").
+
+    The customer's last inbound channel: their latest message on this ticket, else their
+    latest message anywhere; else the channel the ticket's last outbound message (a delay
+    notice, say) went out on; else an address of the ticket's own channel. Addresses the
+    customer opted out of or that bounced are passed over.
+    """
+    usable = {i.pk: i for i in identities if i.reachable}
+    if not usable:
+        return None
+    inbound = Message.objects.filter(
+        direction="in", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    outbound = ticket.messages.filter(
+        direction="out", identity_id__in=list(usable), kind="message"
+    ).order_by("-created_at", "-id")
+    for candidates in (inbound.filter(ticket=ticket), inbound, outbound):
+        found = candidates.values_list("identity_id", flat=True).first()
+        if found is not None:
+            return usable[found]
+    kind = ticket.inbox.identity_kind if ticket.inbox_id else None
+    same_channel = [i for i in usable.values() if i.kind == kind]
+    emails = [i for i in usable.values() if i.kind == "email"]
+    return (same_channel or emails or list(usable.values()))[0]
 
 
 def canned_in_language_order(canned, *, language: str):

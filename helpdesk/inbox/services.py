@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 
-from channels_in.registry import get_adapter
+from helpdesk.channels import get_adapter
 from helpdesk.inbox.models import Mention, SavedView, TicketRead
 from helpdesk.tickets.events import publish
 from helpdesk.tickets.models import Message, Ticket
@@ -46,9 +47,18 @@ def canned_variables(*, ticket: Ticket, agent: User | None) -> dict[str, str]:
     if order is not None:
         shipment = order.shipments.order_by("-created_at", "-id").first()
     profile = getattr(agent, "agent_profile", None) if agent else None
+    # The customer reads the answer: their language, and dates with the month in words.
+    language = getattr(ticket, "language", "") or contact.language or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    with translation.override(language):
+        return _canned_values(ticket, contact, name, order, shipment, profile)
+
+
+def _canned_values(ticket, contact, name, order, shipment, profile) -> dict[str, str]:
     estimated = ""
     if shipment is not None and shipment.estimated_delivery:
-        estimated = formats.date_format(shipment.estimated_delivery, "SHORT_DATE_FORMAT")
+        estimated = formats.date_format(shipment.estimated_delivery, "DATE_FORMAT")
     return {
         "contact.first_name": name.split()[0] if name else "",
         "contact.name": name,

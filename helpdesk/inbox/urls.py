@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpdesk.inbox import rules, views
+from helpdesk.inbox import preferences, rules, views
 
 app_name = "inbox"
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
     path("mentions/", views.mentions, name="mentions"),
+    path("preferences/language/", preferences.language_set, name="language_set"),
     path("outbox/", views.outbox, name="outbox"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
     path("rules/", rules.rule_list, name="rule_list"),

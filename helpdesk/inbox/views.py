@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,17 +20,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
+from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
+from helpdesk.inbox.reply_windows import reply_windows, template_metadata
 from helpdesk.inbox.selectors import (
     BUILTIN_VIEWS,
     SORTS,
     ListQuery,
     canned_in_language_order,
+    reply_identity_default,
     saved_views_for,
     ticket_page,
     ticket_timeline_items,
     tickets_for_list,
+    view_counts,
 )
 from helpdesk.inbox.services import (
     canned_render,
@@ -37,13 +42,14 @@ from helpdesk.inbox.services import (
     saved_view_create,
     ticket_mark_read,
 )
+from helpdesk.security.files import file_response
 from helpdesk.sla.selectors import ticket_sla_state
 from helpdesk.tickets.models import (
     Attachment,
     DeliveryState,
-    Direction,
     InboxKind,
     Message,
+    MessageKind,
     Priority,
     Tag,
     Ticket,
@@ -57,17 +63,21 @@ from helpdesk.tickets.selectors import (
     tickets_visible_to,
 )
 from helpdesk.tickets.services import (
+    BulkResult,
     contact_merge,
     message_reply,
-    note_add,
     ticket_assign,
+    ticket_hand_over,
     ticket_link_order,
     ticket_merge,
+    ticket_respond,
     ticket_set_priority,
     ticket_set_status,
     ticket_set_team,
     ticket_split,
     ticket_tags_change,
+    tickets_bulk_apply,
+    tickets_merge,
 )
 from orders_link.models import Order
 
@@ -148,6 +158,7 @@ def ticket_list(request: AgentRequest) -> HttpResponse:
     context.update(
         {
             "builtin_views": BUILTIN_VIEWS,
+            "view_counts": view_counts(user=request.user),
             "saved_views": list(saved_views_for(request.user)),
             "sorts": {k: v[2] for k, v in SORTS.items()},
             "statuses": TicketStatus.choices,
@@ -195,42 +206,51 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
     ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:500]
     tickets = list(tickets_visible_to(request.user).filter(pk__in=ids).order_by("pk"))
     action = request.POST.get("action", "")
-    value = request.POST.get("value", "").strip()
+    # Each action has its own list (value_assign, value_status, value_tag); "value" still works.
+    value = (request.POST.get(f"value_{action}") or request.POST.get("value", "")).strip()
     back = request.POST.get("next", "")
     if not back.startswith("?"):
         back = ""
     if not tickets:
         messages.error(request, _("Select at least one ticket."))
         return redirect(_list_url() + back)
+    user = request.user
     try:
         if action == "assign":
             assignee = None
             if value and value != "none":
                 assignee = get_object_or_404(_agents(), pk=int(value) if value.isdigit() else 0)
-            for ticket in tickets:
-                ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+            result = tickets_bulk_apply(
+                tickets=tickets,
+                change=lambda t: ticket_assign(ticket=t, assignee=assignee, actor=user),
+            )
         elif action == "status":
             if value not in TicketStatus.values:
-                raise ValueError(_("Unknown status."))
-            for ticket in tickets:
-                ticket_set_status(ticket=ticket, status=value, actor=request.user)
+                raise DomainError(_("Unknown status."))
+            result = tickets_bulk_apply(
+                tickets=tickets,
+                change=lambda t: ticket_set_status(ticket=t, status=value, actor=user),
+            )
         elif action == "tag":
             if not value:
-                raise ValueError(_("Type a tag."))
-            for ticket in tickets:
-                ticket_tags_change(ticket=ticket, add=[value], actor=request.user)
+                raise DomainError(_("Type a tag."))
+            result = tickets_bulk_apply(
+                tickets=tickets,
+                change=lambda t: ticket_tags_change(ticket=t, add=[value], actor=user),
+            )
         elif action == "merge":
-            if len(tickets) < 2:
-                raise ValueError(_("Select two tickets or more to merge."))
-            target, *sources = tickets
-            for source in sources:
-                ticket_merge(source=source, target=target, actor=request.user)
+            # All or nothing: a half-merged selection would be worse than none.
+            tickets_merge(tickets=tickets, actor=user)
+            result = BulkResult(done=[t.pk for t in tickets], failed=[])
         else:
-            raise ValueError(_("Unknown action."))
-    except ValueError as exc:
+            raise DomainError(_("Unknown action."))
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect(_list_url() + back)
-    messages.success(request, _("%(n)d tickets updated.") % {"n": len(tickets)})
+    if result.done:
+        messages.success(request, _("%(n)d tickets updated.") % {"n": len(result.done)})
+    for pk, reason in result.failed:
+        messages.error(request, _("#%(id)d not changed: %(reason)s") % {"id": pk, "reason": reason})
     return redirect(_list_url() + back)
 
 
@@ -240,15 +260,10 @@ def tickets_bulk(request: AgentRequest) -> HttpResponse:
 def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | None = None) -> dict:
     contact = ticket.contact
     identities = list(contact.identities.order_by("kind", "address"))
-    last_inbound = (
-        ticket.messages.filter(direction=Direction.INBOUND, identity__isnull=False)
-        .order_by("-created_at", "-id")
-        .values_list("identity_id", flat=True)
-        .first()
-    )
-    default_identity = next((i for i in identities if i.pk == last_inbound), None)
+    default_identity = reply_identity_default(ticket=ticket, identities=identities)
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
+    windows = reply_windows(ticket=ticket, identities=identities, agent=request.user)
     from orders_link.models import Shipment
 
     orders = list(
@@ -277,6 +292,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "orders": orders,
         "past_tickets": past,
         "form": form,
+        "reply_windows": sorted(windows.items()),
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "agents": list(_agents()),
@@ -284,7 +300,47 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # What a conversation handler (the bot) learnt before handing over, shown on top.
+        "handover_note": ticket.messages.filter(
+            kind=MessageKind.NOTE, metadata__event="bot_handover"
+        )
+        .order_by("-created_at", "-pk")
+        .first(),
     }
+
+
+def _reply_window_check(form: ReplyForm, window, data: dict):
+    """A channel window (WhatsApp's 24 hours) on the chosen address: a template reply's
+    (text, metadata, inbox), or None for free text; free text outside the window is an
+    error on the form, with the reason."""
+    if window is None:
+        if data.get("template"):
+            form.add_error("template", _("Templates are only for WhatsApp replies."))
+        return None
+    if data.get("template"):
+        found = template_metadata(window=window, name=data["template"])
+        if found is None:
+            form.add_error(
+                "template",
+                _("No approved template named %(name)s.") % {"name": data["template"]},
+            )
+            return None
+        return (*found, window.inbox)
+    if not window.open:
+        if window.closes_at is None:
+            reason = _("The customer has never written to us on WhatsApp")
+        else:
+            hours = int((timezone.now() - window.closes_at).total_seconds() // 3600) + 24
+            reason = _("The customer last wrote on WhatsApp %(hours)d hours ago") % {"hours": hours}
+        form.add_error(
+            "text",
+            _(
+                "%(reason)s: outside its 24-hour window WhatsApp accepts only an approved "
+                "template. Choose one below, or reply on another channel."
+            )
+            % {"reason": reason},
+        )
+    return None
 
 
 @staff_required
@@ -299,27 +355,51 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
                 (f.name, f.content_type or "application/octet-stream", f.read())
                 for f in data["files"]
             )
-            if data["internal"]:
-                message = note_add(ticket=ticket, author=request.user, text=data["text"])
-                for name, content_type, content in files:
-                    from helpdesk.tickets.services import attachment_store
-
-                    attachment_store(
-                        message=message, filename=name, content_type=content_type, content=content
+            identity = next((i for i in identities if i.pk == data["identity"]), None)
+            if identity is None and not data["internal"]:
+                identity = reply_identity_default(ticket=ticket, identities=identities)
+            template = None
+            if not data["internal"] and identity is not None:
+                window = reply_windows(ticket=ticket, identities=[identity], agent=request.user)
+                template = _reply_window_check(form, window.get(identity.pk), data)
+        if form.is_valid():
+            # One transaction: the live event goes out with the message whole (attachments,
+            # mentions, status), or nothing is stored.
+            with transaction.atomic():
+                if template is not None:
+                    text, metadata, inbox = template
+                    message = message_reply(
+                        ticket=ticket,
+                        author=request.user,
+                        text=text,
+                        identity=identity,
+                        inbox=inbox,
+                        metadata=metadata,
                     )
-            else:
-                identity = next((i for i in identities if i.pk == data["identity"]), None)
-                message = message_reply(
-                    ticket=ticket,
-                    author=request.user,
-                    text=data["text"],
-                    identity=identity,
-                    files=files,
-                )
-            mentions_record(message=message, author=request.user)
-            if data["then_status"]:
-                ticket.refresh_from_db()
-                ticket_set_status(ticket=ticket, status=data["then_status"], actor=request.user)
+                    if data["then_status"]:
+                        ticket_set_status(
+                            ticket=ticket, status=data["then_status"], actor=request.user
+                        )
+                else:
+                    message = ticket_respond(
+                        ticket=ticket,
+                        author=request.user,
+                        text=data["text"],
+                        internal=data["internal"],
+                        identity=identity,
+                        files=files,
+                        then_status=data["then_status"] or "",
+                    )
+                if (
+                    not data["internal"]
+                    and settings.HELPDESK_ASSIGN_ON_REPLY
+                    and ticket.assignee_id is None
+                ):
+                    # Whoever answers an unassigned ticket takes it (ASSIGN_ON_REPLY).
+                    ticket.refresh_from_db(fields=["assignee"])
+                    if ticket.assignee_id is None:
+                        ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+                mentions_record(message=message, author=request.user)
             return redirect("inbox:ticket_detail", pk=ticket.pk)
         ticket_mark_read(ticket=ticket, user=request.user)
         return render(
@@ -355,20 +435,6 @@ def canned_preview(request: AgentRequest, pk: int, canned_pk: int) -> JsonRespon
     )
 
 
-ACTIONS = (
-    "status",
-    "priority",
-    "assign",
-    "team",
-    "tags",
-    "merge",
-    "split",
-    "link_order",
-    "unlink_order",
-    "merge_contact",
-)
-
-
 @staff_required
 @require_POST
 def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
@@ -379,12 +445,12 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
         if action == "status":
             status_form = StatusForm(post)
             if not status_form.is_valid():
-                raise ValueError(_("Unknown status."))
+                raise DomainError(_("Unknown status."))
             ticket_set_status(ticket=ticket, status=status_form.cleaned_data["status"], actor=user)
         elif action == "priority":
             priority_form = PriorityForm(post)
             if not priority_form.is_valid():
-                raise ValueError(_("Unknown priority."))
+                raise DomainError(_("Unknown priority."))
             ticket_set_priority(
                 ticket=ticket, priority=priority_form.cleaned_data["priority"], actor=user
             )
@@ -426,6 +492,8 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
                 pk=int(value) if value.isdigit() else 0,
             )
             ticket_link_order(ticket=ticket, order=order, actor=user)
+        elif action == "take_over":
+            ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
         elif action == "unlink_order":
             ticket_link_order(ticket=ticket, order=None, actor=user)
         elif action == "merge_contact":
@@ -437,7 +505,7 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
             contact_merge(source=other, target=ticket.contact, actor=user)
         else:
             raise Http404
-    except ValueError as exc:
+    except DomainError as exc:
         messages.error(request, str(exc))
         return redirect("inbox:ticket_detail", pk=ticket.pk)
     return redirect("inbox:ticket_detail", pk=ticket.pk)
@@ -477,11 +545,12 @@ def attachment_download(request: AgentRequest, pk: int) -> FileResponse:
     attachment = get_object_or_404(
         Attachment.objects.filter(message__ticket__in=tickets_visible_to(request.user)), pk=pk
     )
-    response = FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.filename
+    return file_response(
+        attachment.file.open("rb"),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+        inline_images=False,
     )
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @staff_required

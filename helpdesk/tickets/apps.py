@@ -6,3 +6,11 @@ class TicketsConfig(AppConfig):
     name = "helpdesk.tickets"
     label = "tickets"
     verbose_name = _("Tickets")
+
+    def ready(self) -> None:
+        from django.test.signals import setting_changed
+
+        from helpdesk import channels
+        from helpdesk.tickets import subscribers  # noqa: F401  (registers them)
+
+        setting_changed.connect(channels._settings_changed)

@@ -5,8 +5,10 @@ Events are plain JSON-able dicts (they cross Redis), never model instances.
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -56,12 +58,26 @@ def batched() -> Iterator[None]:
         transaction.on_commit(lambda: _send(pending))
 
 
+# While the layer fails (Redis down or hung), live updates are skipped for a few seconds rather
+# than holding every request that publishes one for the layer's timeout; all of them together
+# wait at most LAYER_DEADLINE_SECONDS.
+LAYER_DEADLINE_SECONDS = 1.0
+LAYER_PAUSE_SECONDS = 5.0
+_layer_paused_until = 0.0
+
+
 def _send(items: list[tuple[list[str], dict]]) -> None:
+    global _layer_paused_until
     layer = get_channel_layer()
     if layer is None:
         return
+    if time.monotonic() < _layer_paused_until:
+        logger.warning("Live updates skipped: the channel layer failed moments ago")
+        return
+    failed = False
 
     async def send_all() -> None:
+        nonlocal failed
         for groups, event in items:
             payload = {"type": "helpdesk.event", "event": event}
             for group in groups:
@@ -70,12 +86,25 @@ def _send(items: list[tuple[list[str], dict]]) -> None:
                 except Exception:
                     # A live update is a convenience: the data is committed and the next page
                     # load shows it. Never fail the write because the layer is unreachable.
+                    failed = True
                     logger.exception("Could not publish %s to %s", event.get("type"), group)
+                    return
 
-    async_to_sync(send_all)()
+    async def bounded() -> None:
+        nonlocal failed
+        try:
+            await asyncio.wait_for(send_all(), LAYER_DEADLINE_SECONDS)
+        except TimeoutError:
+            failed = True
+            logger.warning("Live updates dropped: the channel layer did not answer in time")
+
+    async_to_sync(bounded)()
+    if failed:
+        _layer_paused_until = time.monotonic() + LAYER_PAUSE_SECONDS
 
 
 def message_event(message, *, created_ticket: bool = False) -> None:
+    """Announce a stored message, after the commit of the transaction that stored it."""
     ticket = message.ticket
     groups = [ticket_group(ticket.pk)]
     if ticket.inbox_id:

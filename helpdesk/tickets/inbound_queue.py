@@ -9,13 +9,19 @@ drains, so whatever arrives while it works queues the next run.
 What a lost task leaves pending (a worker killed mid-drain, a broker down or hung when the
 webhook committed) is received without waiting for the next webhook: a worker that starts
 sweeps every pending row at once, and beat sweeps every 10 s the rows pending for more than
-15 s. A worker killed mid-drain rolls its batch back; the rows stay pending and are received
-once. While Redis fails, a webhook stops trying it for a few seconds and answers at once.
+15 s. While Redis fails, a webhook stops trying it for a few seconds and answers at once.
 
-The drain takes an inbox's pending rows in arrival order, a batch at a time (locked with
-``SKIP LOCKED`` on PostgreSQL, so two workers never take the same row), parses each with the
-inbox's channel adapter and receives the batch with ``messages_receive``. A row leaves
-``PENDING`` only in the transaction that stores its messages or records why it was refused.
+The drain works in three steps, so that no network call happens inside a transaction:
+
+1. read, without a lock: the inbox's oldest pending rows;
+2. parse, outside any transaction: the channel adapter may fetch media (Twilio MMS) meanwhile,
+   while every other write goes on;
+3. receive: one transaction locks those rows that are still pending (``SKIP LOCKED`` on
+   PostgreSQL, so two workers never receive the same row), stores their messages with
+   ``messages_receive`` and marks each row accepted, duplicate or refused with its reason.
+
+A row stays ``PENDING`` until the transaction that stores its messages commits: a worker killed
+at any step leaves nothing half-done, and the next drain receives the row once.
 Any channel whose adapter can ``parse`` the stored bytes can use this path.
 """
 
@@ -32,8 +38,8 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
 from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.utils import timezone
 
-from channels_in.base import AfterReceive, ChannelAdapter, InboundMessage, RejectedInput
-from channels_in.registry import get_adapter
+from helpdesk.channels import get_adapter
+from helpdesk.contracts import AfterReceive, ChannelAdapter, InboundMessage, RejectedInput
 from helpdesk.tickets.models import Inbox, Message, RawInbound, RawStatus
 from helpdesk.tickets.services import ReceiveResult, message_receive, messages_receive
 
@@ -204,32 +210,60 @@ def _error_text(exc: Exception) -> str:
 def _drain_batch(
     *, inbox: Inbox, adapter: ChannelAdapter, batch_size: int, report: DrainReport
 ) -> int:
-    with transaction.atomic():
-        rows = list(
-            RawInbound.objects.select_for_update(skip_locked=True)
-            .filter(inbox_id=inbox.pk, status=RawStatus.PENDING)
-            .order_by("id")[:batch_size]
-        )
-        parsed: list[tuple[RawInbound, list[InboundMessage]]] = []
-        for row in rows:
-            try:
-                inbounds = adapter.parse(bytes(row.payload), inbox_id=inbox.pk, config=inbox.config)
-            except (OperationalError, InterfaceError):
-                raise
-            except Exception as exc:
-                _reject(row, exc)
-                continue
-            # The row is already the raw record of these messages: not stored a second time.
-            parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
+    """Receive the inbox's oldest pending rows; how many this worker took (0: none left)."""
+    peeked = list(
+        RawInbound.objects.filter(inbox_id=inbox.pk, status=RawStatus.PENDING).order_by("id")[
+            :batch_size
+        ]
+    )
+    if not peeked:
+        return 0
+    # Outside any transaction: parsing may call the network (media), holding no lock.
+    parsed: list[tuple[RawInbound, list[InboundMessage]] | tuple[RawInbound, Exception]] = []
+    for row in peeked:
+        try:
+            inbounds = adapter.parse(bytes(row.payload), inbox_id=inbox.pk, config=inbox.config)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            parsed.append((row, exc))
+            continue
+        # The row is already the raw record of these messages: not stored a second time.
+        parsed.append((row, [dataclasses.replace(inbound, raw=b"") for inbound in inbounds]))
+    return _receive_batch(inbox=inbox, adapter=adapter, parsed=parsed, report=report)
 
+
+def _receive_batch(
+    *,
+    inbox: Inbox,
+    adapter: ChannelAdapter,
+    parsed: list[tuple[RawInbound, list[InboundMessage]] | tuple[RawInbound, Exception]],
+    report: DrainReport,
+) -> int:
+    with transaction.atomic():
+        # Another worker may have received some of these rows since they were read.
+        mine = set(
+            RawInbound.objects.select_for_update(skip_locked=True)
+            .filter(pk__in=[row.pk for row, _ in parsed], status=RawStatus.PENDING)
+            .values_list("pk", flat=True)
+        )
+        rows = [row for row, _ in parsed if row.pk in mine]
+        parsed_ok: list[tuple[RawInbound, list[InboundMessage]]] = []
+        for row, outcome in parsed:
+            if row.pk not in mine:
+                continue
+            if isinstance(outcome, Exception):
+                _reject(row, outcome)
+            else:
+                parsed_ok.append((row, outcome))
         stored: list[Message] = []
         try:
             with transaction.atomic():
                 results = messages_receive(
-                    inbounds=[inbound for _, inbounds in parsed for inbound in inbounds]
+                    inbounds=[inbound for _, inbounds in parsed_ok for inbound in inbounds]
                 )
                 position = 0
-                for row, inbounds in parsed:
+                for row, inbounds in parsed_ok:
                     row_results = results[position : position + len(inbounds)]
                     position += len(inbounds)
                     _after_receive(adapter, inbounds, row_results)
@@ -239,11 +273,11 @@ def _drain_batch(
         except Exception:
             logger.exception(
                 "Receiving %s payloads of inbox %s at once failed; one at a time now",
-                len(parsed),
+                len(parsed_ok),
                 inbox.pk,
             )
             stored = []
-            for row, inbounds in parsed:
+            for row, inbounds in parsed_ok:
                 stored += _receive_one(adapter, row, inbounds)
 
         for row in rows:

@@ -88,7 +88,7 @@ class Inbox(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        from channels_in.registry import get_adapter
+        from helpdesk.channels import get_adapter
 
         try:
             adapter = get_adapter(self.kind)
@@ -149,6 +149,9 @@ class Ticket(models.Model):
     handler = models.CharField(
         _("handled by"), max_length=16, choices=Handler.choices, default=Handler.AGENTS
     )
+    # The last hand-over (helpdesk.conversation): when and why; the timeline keeps each one.
+    handed_over_at = models.DateTimeField(_("handed over"), null=True, blank=True)
+    handover_reason = models.CharField(_("hand-over reason"), max_length=255, blank=True)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -262,6 +265,7 @@ class ThreadingReason(models.TextChoices):
     SUBJECT_TOKEN = "subject_token", _("Ticket number in the subject from a known sender")
     AGENT = "agent", _("Written on the ticket by an agent")
     MOVED = "moved", _("Moved here by an agent (merge or split)")
+    CLAIMED = "claimed", _("Claimed by a feature before threading (a survey answer...)")
 
 
 class Message(models.Model):

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile
-from helpdesk.tickets.models import Inbox, Message, Ticket
+from helpdesk.tickets.models import Handler, Inbox, Message, Ticket
 
 
 def _profile(user: User | AnonymousUser) -> AgentProfile | None:
@@ -30,6 +30,16 @@ def sees_everything(user: User | AnonymousUser) -> bool:
         return True
     profile = _profile(user)
     return bool(profile and profile.is_manager)
+
+
+def tickets_for_agents(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The tickets people answer: not those a conversation handler such as the bot owns."""
+    return tickets.filter(handler=Handler.AGENTS)
+
+
+def tickets_with_bot(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """The tickets another conversation handler (the bot) owns, until it hands them over."""
+    return tickets.exclude(handler=Handler.AGENTS)
 
 
 def tickets_visible_to(user: User | AnonymousUser) -> QuerySet[Ticket]:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
-from importlib import import_module
 
 from django.db.models import Q
 
-from channels_in.base import InboundMessage
+from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import Contact
+from helpdesk.contracts import InboundMessage
 from helpdesk.tickets.models import (
     Direction,
     Inbox,
@@ -82,20 +81,15 @@ RULES: list[tuple[Rule, str]] = [
     (by_reopen_window, ThreadingReason.REOPEN_WINDOW),
 ]
 
-# Rules that apply only to one inbox kind, as "module:function" paths, run after the reply
-# headers and before the reopen window.
-KIND_RULES: dict[str, list[tuple[str, str]]] = {
-    "email": [("channels_in.email.threading:by_subject_token", ThreadingReason.SUBJECT_TOKEN)],
-}
 
-
-@cache
 def _kind_rules(kind: str) -> list[tuple[Rule, str]]:
-    rules = []
-    for target, reason in KIND_RULES.get(kind, []):
-        module_name, _, name = target.partition(":")
-        rules.append((getattr(import_module(module_name), name), reason))
-    return rules
+    """The channel's own rules (its adapter's ``threading_rules``: email's subject token), run
+    after the reply headers and before the reopen window."""
+    try:
+        adapter = get_adapter(kind)
+    except LookupError:
+        return []
+    return list(getattr(adapter, "threading_rules", ()))
 
 
 def ticket_for_inbound(

@@ -4,6 +4,8 @@ Each entry: key (shared by the translations), category, and per language
 
 # ruff: noqa: E501
 
+from typing import Any
+
 CATEGORIES = [
     ("delivery", "Delivery and tracking", "Livraison et suivi"),
     ("problems", "Late, lost or damaged parcels", "Colis en retard, perdu ou abîmé"),
@@ -13,7 +15,7 @@ CATEGORIES = [
     ("account", "Your account", "Votre compte"),
 ]
 
-ARTICLES = [
+ARTICLES: list[dict[str, Any]] = [
     {
         "key": "delivery-times-and-costs",
         "category": "delivery",

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.tickets.models import Message, Ticket
@@ -25,13 +25,14 @@ from helpdesk.tickets.selectors import (
 )
 from knowledge_base.search import ArticleHit, article_search_hits
 from knowledge_base.search.backends import get_backend
+from knowledge_base.search.backends.database import statement_timeout
 from knowledge_base.search.text import ParsedQuery, highlight, parse_query
 from knowledge_base.search.types import SearchTimeout
 from orders_link.models import Order, Shipment
 
 logger = logging.getLogger(__name__)
 
-CAP = 500  # matches read per source: counts above it are shown as "500+"
+CAP = 200  # matches read per source: counts above it are shown as "200+"
 MAX_QUERY = 200
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 _EMAIL = re.compile(r"^[^\s@]+@[^\s@]*$|^[^\s@]*@[^\s@]+$")
@@ -100,13 +101,16 @@ def contacts_matching(*, user: User | AnonymousUser, query: str, limit: int = CA
                 kind=IdentityKind.EMAIL, address__icontains=text.lower()
             ).values("contact_id")
         )
+    elif any(ch.isdigit() for ch in text):
+        # A number (order, parcel, reference) is no one's name: only exact identities.
+        rule = Q(pk__in=ContactIdentity.objects.filter(address=text).values("contact_id"))
     else:
         rule = Q(name__icontains=text)
         if connection.vendor == "postgresql" and len(text) >= 3:
             rule |= Q(name__trigram_similar=text)  # typos: "Camile Martn"
         rule |= Q(pk__in=ContactIdentity.objects.filter(address__iexact=text).values("contact_id"))
     contacts = visible.filter(rule).filter(merged_into__isnull=True)
-    if connection.vendor == "postgresql" and len(text) >= 3:
+    if connection.vendor == "postgresql" and len(text) >= 3 and not any(c.isdigit() for c in text):
         # Closest names first.
         contacts = contacts.annotate(similarity=TrigramSimilarity("name", text)).order_by(
             "-similarity", "-id"
@@ -160,22 +164,36 @@ def agent_search(
     results = AgentResults(query=query)
     if not query:
         return results
+    try:
+        with statement_timeout():
+            return _agent_search(results, user, query, ticket_limit, limit)
+    except SearchTimeout:
+        results.timed_out = True
+        return results
+
+
+def _agent_search(
+    results: AgentResults,
+    user: User | AnonymousUser,
+    query: str,
+    ticket_limit: int,
+    limit: int,
+) -> AgentResults:
     language = getattr(getattr(user, "agent_profile", None), "language", "") or "en"
     visible = _visible_tickets(user)
     parsed = parse_query(query)
     found, message_of = _find_tickets(results, user, query, limit=limit)
-    tickets = visible.filter(pk__in=list(found)).select_related(
-        "contact", "inbox", "assignee", "team"
+    # The newest tickets found, read and ordered by the database (a ticket found by its
+    # number first).
+    first = [pk for pk, why in found.items() if why == "number"]
+    ordered = list(
+        visible.filter(pk__in=first).select_related("contact", "inbox", "assignee", "team")
     )
-    rank = {"number": 0}
-    ordered = sorted(
-        tickets,
-        key=lambda t: (
-            rank.get(found[t.pk], 1),
-            -(t.last_message_at.timestamp() if t.last_message_at else 0),
-            -t.pk,
-        ),
-    )[:ticket_limit]
+    ordered += list(
+        visible.filter(pk__in=[pk for pk in found if pk not in first])
+        .select_related("contact", "inbox", "assignee", "team")
+        .order_by(F("last_message_at").desc(nulls_last=True), "-pk")[: ticket_limit - len(ordered)]
+    )
     texts = dict(
         Message.objects.filter(
             pk__in=[message_of[t.pk] for t in ordered if t.pk in message_of]

@@ -42,3 +42,9 @@ def _enqueue(action: str, kind: str, ids: list[int]) -> None:
     except Exception:
         # The broker is down: the write stands; `manage.py search_reindex` catches up.
         logger.exception("search: could not queue %s of %s %s", action, kind, ids)
+
+
+def index_now(*, kind: str, ids: Iterable[int]) -> None:
+    """From code already running after commit (a domain-event subscriber)."""
+    if _external():
+        _enqueue("index", kind, sorted(set(ids)))

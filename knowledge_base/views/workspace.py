@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -27,6 +28,10 @@ from knowledge_base.services import (
 )
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
+
+
+def _editor(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -94,12 +99,12 @@ def article_new(request: HttpRequest) -> HttpResponse:
         form = ArticleForm(request.POST, translation_key=key)
         if form.is_valid() and "preview" not in request.POST:
             article = article_create(
-                editor=request.user, translation_of=source, **form.cleaned_data
+                editor=_editor(request), translation_of=source, **form.cleaned_data
             )
             messages.success(request, _("Article saved."))
             return redirect("kb:article_detail", article.pk)
     else:
-        initial = {"language": request.GET.get("language") or LANGUAGE_CODES[0]}
+        initial: dict[str, object] = {"language": request.GET.get("language") or LANGUAGE_CODES[0]}
         if source:
             initial = {
                 "language": next((c for c in LANGUAGE_CODES if c != source.language), ""),
@@ -118,7 +123,7 @@ def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = ArticleForm(request.POST, instance=Article.objects.get(pk=pk))
         if form.is_valid() and "preview" not in request.POST:
-            article_update(article=article, editor=request.user, **form.cleaned_data)
+            article_update(article=article, editor=_editor(request), **form.cleaned_data)
             messages.success(request, _("Article saved."))
             return redirect("kb:article_detail", article.pk)
     else:

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.dateparse import parse_date, parse_datetime
 
 from orders_link.models import OrderStatus, ShipmentStatus
@@ -110,6 +112,19 @@ def text(value: Any, name: str, *, required: bool = False, max_length: int = 255
     return value
 
 
+def web_url(value: Any, name: str, *, max_length: int = 500) -> str:
+    """A link we will show agents and send to customers: http(s) only (never ``javascript:``,
+    ``data:`` or a relative path), or empty."""
+    value = text(value, name, max_length=max_length)
+    if not value:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(value)
+    except ValidationError:
+        raise PayloadError(f"{name}: not an http(s) address") from None
+    return value
+
+
 def when(value: Any, name: str, *, required: bool = False) -> dt.datetime | None:
     if value in (None, ""):
         if required:
@@ -177,15 +192,28 @@ def _items(value: Any, name: str) -> list[Any]:
     return value
 
 
+MAX_QUANTITY = 1_000_000
+
+
+def quantity(value: Any, name: str) -> int:
+    """A line's quantity: a whole number from 0 to MAX_QUANTITY (digits in a string too)."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 9:
+        value = int(value.strip())
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_QUANTITY:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "..."
+        raise PayloadError(f"{name}: expected a whole number from 0 to {MAX_QUANTITY}, got {shown}")
+    return value
+
+
 def parse_line(raw: Any, name: str) -> LineData:
     raw = _mapping(raw, name)
-    quantity = raw.get("quantity", 1)
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-        raise PayloadError(f"{name}.quantity: expected a whole number >= 0")
+    raw_quantity = raw.get("quantity", 1)
+    if isinstance(raw_quantity, str):  # the neutral format takes a JSON number only
+        raise PayloadError(f"{name}.quantity: expected a whole number from 0 to {MAX_QUANTITY}")
     return LineData(
         title=text(raw.get("title"), f"{name}.title", required=True),
         sku=text(raw.get("sku"), f"{name}.sku", max_length=64),
-        quantity=quantity,
+        quantity=quantity(raw_quantity, f"{name}.quantity"),
         unit_price=money(raw.get("unit_price"), f"{name}.unit_price"),
     )
 
@@ -197,7 +225,7 @@ def parse_shipment(raw: Any, name: str) -> ShipmentData:
         tracking_number=text(
             raw.get("tracking_number"), f"{name}.tracking_number", required=True, max_length=64
         ),
-        tracking_url=text(raw.get("tracking_url"), f"{name}.tracking_url", max_length=500),
+        tracking_url=web_url(raw.get("tracking_url"), f"{name}.tracking_url"),
         status=choice(raw.get("status"), f"{name}.status", ShipmentStatus.values),
         shipped_at=when(raw.get("shipped_at"), f"{name}.shipped_at"),
         promised_date=day(raw.get("promised_date"), f"{name}.promised_date"),

@@ -12,7 +12,9 @@ from orders_link.connectors.neutral import (
     TrackingData,
     day,
     money,
+    quantity,
     text,
+    web_url,
     when,
 )
 from orders_link.models import OrderStatus, ShipmentStatus
@@ -70,10 +72,8 @@ def fulfillment_to_shipment(fulfillment: dict[str, Any]) -> ShipmentData | None:
             fulfillment.get("tracking_company") or "unknown", "tracking_company", max_length=64
         ),
         tracking_number=text(number, "tracking_number", max_length=64),
-        tracking_url=text(
-            fulfillment.get("tracking_url") or (urls[0] if urls else ""),
-            "tracking_url",
-            max_length=500,
+        tracking_url=web_url(
+            fulfillment.get("tracking_url") or (urls[0] if urls else ""), "tracking_url"
         ),
         status=SHIPMENT_STATUS.get(status) if status else None,
         shipped_at=when(fulfillment.get("created_at"), "fulfillment.created_at"),
@@ -100,7 +100,7 @@ def order_from_payload(payload: Any) -> OrderData:
             LineData(
                 title=text(item.get("name") or item.get("title") or "?", f"line_items[{i}].title"),
                 sku=text(item.get("sku"), f"line_items[{i}].sku", max_length=64),
-                quantity=int(item.get("quantity") or 0),
+                quantity=quantity(item.get("quantity") or 0, f"line_items[{i}].quantity"),
                 unit_price=money(item.get("price"), f"line_items[{i}].price"),
             )
         )

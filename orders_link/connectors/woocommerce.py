@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders_link.connectors.neutral import LineData, OrderData, PayloadError, money, text, when
+from orders_link.connectors.neutral import (
+    LineData,
+    OrderData,
+    PayloadError,
+    money,
+    quantity,
+    text,
+    when,
+)
 from orders_link.models import OrderStatus
 
 STATUS = {
@@ -45,7 +53,7 @@ def order_from_payload(payload: Any) -> OrderData:
             LineData(
                 title=text(item.get("name") or "?", f"line_items[{i}].name"),
                 sku=text(item.get("sku"), f"line_items[{i}].sku", max_length=64),
-                quantity=int(item.get("quantity") or 0),
+                quantity=quantity(item.get("quantity") or 0, f"line_items[{i}].quantity"),
                 unit_price=money(item.get("price"), f"line_items[{i}].price"),
             )
         )

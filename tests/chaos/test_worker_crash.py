@@ -92,8 +92,7 @@ class SlowHandler:
 
 
 def test_a_worker_killed_mid_send_sends_nothing_twice_and_the_rest_once(db, monkeypatch):
-    from helpdesk.tickets import services
-    from helpdesk.tickets.services import message_reply, outbound_requeue_stale
+    from helpdesk.tickets.services import message_reply, outbound, outbound_requeue_stale
     from tests.factories import AgentFactory, InboxFactory
     from tests.tickets.test_live_stack import question
 
@@ -112,7 +111,7 @@ def test_a_worker_killed_mid_send_sends_nothing_twice_and_the_rest_once(db, monk
         )
         agent = AgentFactory()
         # The test process would run the sends in-process: here a real worker does.
-        monkeypatch.setattr(services, "_enqueue_delivery", lambda message_id: None)
+        monkeypatch.setattr(outbound, "_enqueue_delivery", lambda message_id: None)
         addresses = ["slow@example.test"] + [f"c{n}@example.test" for n in range(5)]
         replies = [
             message_reply(

@@ -139,7 +139,8 @@ def test_canned_variables():
         agent=None,
     )
     assert text.startswith("Bonjour Jean, #1042: https://track.test/6A1 (")
-    assert "11/30/2026" in text or "30/11/2026" in text
+    # The month in words, in the customer's language: never 11/30 or 30/11.
+    assert "30 novembre 2026" in text or "30 November 2026" in text
     assert text.endswith("{{ contact.__class__ }} {{ secret.key }}")
 
 

@@ -167,6 +167,8 @@ def test_a_live_event_is_published_to_the_inbox_group_after_commit(
         "direction": "in",
         "kind": "message",
         "new_ticket": True,
+        "assignee": None,
+        "team": None,
     }
 
 

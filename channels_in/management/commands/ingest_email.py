@@ -12,15 +12,13 @@ from itertools import islice
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from channels_in.email.services import (
     IngestResult,
     ParsedMail,
-    email_ingest_parsed,
     email_parse,
-    email_reject_record,
+    email_store,
 )
 from helpdesk.tickets.models import Inbox, InboxKind
 
@@ -108,29 +106,7 @@ class Command(BaseCommand):
             yield from pool.imap(read, files, chunksize=16)
 
     def _store(self, inbox: Inbox, mails: list[ParsedMail]) -> list[dict]:
-        """One transaction for the batch; if it fails, each message in a savepoint of its
-        own, so that one failure rolls back only that message."""
-        try:
-            with transaction.atomic():
-                results = email_ingest_parsed(inbox=inbox, mails=mails)
-        except Exception:
-            logger.info("A batch failed; storing its messages one by one", exc_info=True)
-            lines = []
-            with transaction.atomic():
-                for mail in mails:
-                    try:
-                        with transaction.atomic():
-                            [result] = email_ingest_parsed(inbox=inbox, mails=[mail])
-                    except Exception as exc:  # one broken message must not stop a bulk import
-                        logger.exception("Could not ingest %s", mail.source)
-                        reason = f"error: {type(exc).__name__}: {exc}"[:1000]
-                        # Nothing that arrived is lost: the bytes stay, with the reason.
-                        email_reject_record(
-                            inbox=inbox, raw=mail.raw, source=mail.source, reason=reason
-                        )
-                        result = IngestResult("rejected", reason=reason)
-                    lines.append(_line(mail.source, result))
-            return lines
+        results = email_store(inbox=inbox, mails=mails)
         return [_line(mail.source, result) for mail, result in zip(mails, results, strict=True)]
 
     def handle(self, *args, **options):

@@ -112,6 +112,37 @@ form.appendChild(fileLabel);
 form.appendChild(sendBtn);
 
 panel.appendChild(header);
+// Help-centre answers before writing: results open the article in a new tab.
+var help = el("form", { "class": "help", role: "search" });
+var helpInput = el("input", { type: "search", "aria-label": t.help_search,
+  placeholder: t.help_search, maxlength: "200" });
+var helpList = el("ul", { "class": "help-results" });
+help.appendChild(helpInput);
+help.appendChild(helpList);
+var helpTimer = null;
+function helpFind(event) {
+  if (event) { event.preventDefault(); }
+  clearTimeout(helpTimer);
+  var q = helpInput.value.trim();
+  if (q.length < 2) { helpList.textContent = ""; return; }
+  helpTimer = setTimeout(function () {
+    fetch(config.helpSearch + "?limit=3&lang=" + encodeURIComponent(lang) + "&q=" + encodeURIComponent(q))
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        helpList.textContent = "";
+        data.results.forEach(function (hit) {
+          var a = el("a", { href: hit.url, target: "_blank", rel: "noopener" }, hit.title);
+          var li = el("li", {});
+          li.appendChild(a);
+          helpList.appendChild(li);
+        });
+      })
+      .catch(function () { helpList.textContent = ""; });
+  }, event && event.type === "submit" ? 0 : 200);
+}
+helpInput.addEventListener("input", helpFind);
+help.addEventListener("submit", helpFind);
+panel.appendChild(help);
 panel.appendChild(status);
 panel.appendChild(log);
 panel.appendChild(typing);
@@ -189,6 +220,20 @@ function render(message) {
       item.appendChild(el("a", { href: a.url, target: "_blank", rel: "noopener" }, a.name));
     }
   });
+  if (message.from !== "visitor" && message.choices && message.choices.length) {
+    var choices = el("div", { "class": "choices" });
+    message.choices.forEach(function (c) {
+      var button = el("button", { type: "button", "class": "choice" }, c.label);
+      button.addEventListener("click", function () {
+        if (refused) { return; }
+        queue({ type: "message", client_id: uid(), text: c.label, quick_reply: c.value,
+          language: lang, page: location.href.slice(0, 500) });
+        choices.remove();
+      });
+      choices.appendChild(button);
+    });
+    item.appendChild(choices);
+  }
   // Keep the conversation in id order whatever order frames arrive in.
   var next = null;
   for (var i = 0; i < log.children.length; i++) {

@@ -20,6 +20,56 @@
     htmx.ajax("GET", url, { target: "#" + targetId, select: "#" + targetId, swap: "outerHTML" });
   }
 
+  // A live refresh of the list replaces its rows: the ticked tickets, the keyboard selection
+  // and the focused checkbox or link are carried over to the new rows (by ticket id).
+  function refreshRows(url) {
+    if (!url || !window.htmx) { return; }
+    var ticked = {};
+    document.querySelectorAll("#rows input[name=ids]:checked").forEach(function (box) { ticked[box.value] = true; });
+    var chosen = document.querySelector("#rows tr.selected");
+    var chosenId = chosen ? chosen.dataset.ticket : null;
+    var active = document.activeElement;
+    var activeRow = active && active.closest ? active.closest("#rows tr[data-ticket]") : null;
+    var activeId = activeRow ? activeRow.dataset.ticket : null;
+    var activeWhat = active && active.matches && active.matches("input[name=ids]") ? "input[name=ids]" : "a.open";
+    var done = htmx.ajax("GET", url, { target: "#rows", select: "#rows", swap: "outerHTML" });
+    Promise.resolve(done).then(function () {
+      var list = rows();
+      list.forEach(function (row, i) {
+        var box = row.querySelector("input[name=ids]");
+        if (box && ticked[box.value]) { box.checked = true; }
+        if (chosenId && row.dataset.ticket === chosenId) { selected = i; row.classList.add("selected"); }
+        if (activeId && row.dataset.ticket === activeId) {
+          var el = row.querySelector(activeWhat);
+          if (el) { el.focus({ preventScroll: true }); }
+        }
+      });
+    });
+  }
+
+  // The reply box shows the channel rules (WhatsApp's window) of the address chosen in
+  // "Send via" only; the templates of another address are not sent.
+  var sendVia = document.querySelector("#reply select[name=identity]");
+  function showWindow() {
+    document.querySelectorAll("#reply [data-window-for]").forEach(function (box) {
+      var on = sendVia && box.dataset.windowFor === sendVia.value;
+      box.hidden = !on;
+      box.querySelectorAll("input").forEach(function (input) { input.disabled = !on; });
+    });
+  }
+  if (sendVia) { sendVia.addEventListener("change", showWindow); showWindow(); }
+
+  // Bulk actions: only the list of the chosen action is shown (and sent).
+  var bulkAction = document.querySelector("#bulk select[name=action]");
+  function showBulkValue() {
+    document.querySelectorAll("#bulk [data-bulk-for]").forEach(function (el) {
+      var on = el.dataset.bulkFor === bulkAction.value;
+      el.hidden = !on;
+      el.disabled = !on;
+    });
+  }
+  if (bulkAction) { bulkAction.addEventListener("change", showBulkValue); showBulkValue(); }
+
   function typing() {
     var el = document.activeElement;
     return el && el.tagName === "TEXTAREA" && el.value;
@@ -33,7 +83,7 @@
     if (key === lastKey && Date.now() - lastAt < 2000) return;
     lastKey = key; lastAt = Date.now();
     if (page === "list" && data.liveRows) {
-      refresh(data.listUrl + data.liveRows, "rows");
+      refreshRows(data.listUrl + data.liveRows);
       var live = document.getElementById("live");
       if (live) live.textContent = "";
     } else if (page === "ticket" && event.ticket === ticketId) {

@@ -12,6 +12,7 @@ keeps working.
 
 from helpdesk.contracts import ReceiveResult
 from helpdesk.tickets.services.actions import (
+    BulkResult,
     ticket_assign,
     ticket_assign_round_robin,
     ticket_link_order,
@@ -21,6 +22,8 @@ from helpdesk.tickets.services.actions import (
     ticket_set_team,
     ticket_split,
     ticket_tags_change,
+    tickets_bulk_apply,
+    tickets_merge,
 )
 from helpdesk.tickets.services.common import (
     attachment_store,
@@ -28,6 +31,7 @@ from helpdesk.tickets.services.common import (
     ticket_status_event,
 )
 from helpdesk.tickets.services.contacts import contact_merge
+from helpdesk.tickets.services.handover import ticket_hand_over
 from helpdesk.tickets.services.outbound import (
     RetryLater,
     message_deliver,
@@ -35,6 +39,7 @@ from helpdesk.tickets.services.outbound import (
     message_reply,
     note_add,
     outbound_requeue_stale,
+    ticket_respond,
 )
 from helpdesk.tickets.services.receive import (
     message_receive,
@@ -44,6 +49,7 @@ from helpdesk.tickets.services.receive import (
 )
 
 __all__ = [
+    "BulkResult",
     "ReceiveResult",
     "RetryLater",
     "attachment_store",
@@ -58,14 +64,18 @@ __all__ = [
     "ticket_assign",
     "ticket_assign_round_robin",
     "ticket_event_record",
+    "ticket_hand_over",
     "ticket_link_order",
     "ticket_link_order_from_message",
     "ticket_merge",
     "ticket_open",
+    "ticket_respond",
     "ticket_set_priority",
     "ticket_set_status",
     "ticket_set_team",
     "ticket_split",
     "ticket_status_event",
     "ticket_tags_change",
+    "tickets_bulk_apply",
+    "tickets_merge",
 ]

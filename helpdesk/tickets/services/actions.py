@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -11,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpdesk import domain_events
+from helpdesk.contracts import DomainError
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
@@ -40,26 +43,37 @@ def ticket_set_status(
     actor: User | None = None,
     automate: bool = True,
 ) -> Ticket:
+    """Move the ticket to ``status``.
+
+    The row is locked and read again first, and only the status fields (and the SLA clocks
+    they move) are saved: a message received at the same moment keeps its
+    ``last_message_at``, ``last_inbound_at`` and reopening. ``ticket`` is refreshed in place.
+    """
     if status not in TicketStatus.values:
-        raise ValueError(f"unknown status {status!r}")
-    if status == ticket.status:
-        return ticket
-    now = timezone.now()
-    old = ticket.status
+        raise DomainError(_("Unknown status."), code="unknown_status")
     with transaction.atomic():
-        _sla_status_change(ticket, old=old, new=status, now=now)
+        _ticket_refresh_locked(ticket)
+        old = ticket.status
+        if status == old:
+            return ticket
+        now = timezone.now()
+        fields = ["status", "status_changed_at", "updated_at"]
+        fields += _sla_status_change(ticket, old=old, new=status, now=now)
         ticket.status = status
         ticket.status_changed_at = now
         if status == TicketStatus.SOLVED:
             ticket.solved_at = now
+            fields.append("solved_at")
         elif status == TicketStatus.CLOSED:
             ticket.closed_at = now
             ticket.solved_at = ticket.solved_at or now
+            fields += ["closed_at", "solved_at"]
         elif old in {TicketStatus.SOLVED, TicketStatus.CLOSED}:
             ticket.reopened_count += 1
             ticket.solved_at = None
             ticket.closed_at = None
-        ticket.save()
+            fields += ["reopened_count", "solved_at", "closed_at"]
+        ticket.save(update_fields=sorted(set(fields)))
         ticket_status_event(ticket, old=old, new=status, actor=actor)
         domain_events.emit(
             domain_events.TicketStatusChanged(
@@ -72,6 +86,14 @@ def ticket_set_status(
     return ticket
 
 
+def _ticket_refresh_locked(ticket: Ticket) -> None:
+    """Lock the ticket's row until the end of the transaction and load its current values
+    into ``ticket`` (what a concurrent receive wrote since it was read)."""
+    locked = Ticket.objects.select_for_update(of=("self",)).get(pk=ticket.pk)
+    for field in Ticket._meta.concrete_fields:
+        setattr(ticket, field.attname, getattr(locked, field.attname))
+
+
 def ticket_assign(
     *,
     ticket: Ticket,
@@ -81,7 +103,7 @@ def ticket_assign(
 ) -> Ticket:
     """Give the ticket to an agent (or to nobody)."""
     if assignee is not None and getattr(assignee, "agent_profile", None) is None:
-        raise ValueError(_("Only support staff can be assigned tickets."))
+        raise DomainError(_("Only support staff can be assigned tickets."))
     if ticket.assignee_id == (assignee.pk if assignee else None):
         return ticket
     with transaction.atomic():
@@ -176,7 +198,7 @@ def ticket_set_priority(
 
     priority = int(priority)
     if priority not in Priority.values:
-        raise ValueError(f"unknown priority {priority!r}")
+        raise DomainError(_("Unknown priority."), code="unknown_priority")
     if priority == ticket.priority:
         return ticket
     with transaction.atomic():
@@ -230,15 +252,21 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None = None) -
     """Move every message of ``source`` into ``target`` (keeping their times) and close
     ``source``, which points at ``target`` from then on."""
     if source.pk == target.pk:
-        raise ValueError(_("A ticket cannot be merged into itself."))
+        raise DomainError(_("A ticket cannot be merged into itself."))
     if target.merged_into_id is not None:
-        raise ValueError(_("The target ticket was itself merged away."))
+        raise DomainError(_("The target ticket was itself merged away."))
     with transaction.atomic():
         locked = {
             t.pk: t
             for t in Ticket.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
         }
         source, target = locked[source.pk], locked[target.pk]
+        if source.merged_into_id is not None:
+            raise DomainError(
+                _("Ticket #%(id)d was already merged into another.") % {"id": source.pk}
+            )
+        if target.merged_into_id is not None:
+            raise DomainError(_("The target ticket was itself merged away."))
         moved = Message.objects.filter(ticket=source).update(ticket=target)
         target.tags.add(*source.tags.all())
         fields = ["updated_at"]
@@ -293,13 +321,13 @@ def ticket_split(*, message: Message, actor: User | None = None) -> Ticket:
     """Move one customer message (and its attachments) into a new ticket of the same
     contact and inbox."""
     if message.kind != MessageKind.MESSAGE:
-        raise ValueError(_("Only a message can be split off, not a note or an event."))
+        raise DomainError(_("Only a message can be split off, not a note or an event."))
     with transaction.atomic():
         message = Message.objects.get(pk=message.pk)
         source = Ticket.objects.select_for_update().get(pk=message.ticket_id)
         others = source.messages.filter(kind=MessageKind.MESSAGE).exclude(pk=message.pk).exists()
         if not others:
-            raise ValueError(_("This is the ticket's only message: nothing to split it from."))
+            raise DomainError(_("This is the ticket's only message: nothing to split it from."))
         now = timezone.now()
         subject = message.subject or (message.text.strip().splitlines() or [""])[0][:80]
         new = Ticket.objects.create(
@@ -329,7 +357,7 @@ def ticket_split(*, message: Message, actor: User | None = None) -> Ticket:
 def ticket_link_order(*, ticket: Ticket, order: Order | None, actor: User | None = None) -> Ticket:
     """Link one of the ticket contact's own orders, or unlink with ``order=None``."""
     if order is not None and order.contact_id != ticket.contact_id:
-        raise ValueError(_("This order belongs to another customer."))
+        raise DomainError(_("This order belongs to another customer."))
     if ticket.order_id == (order.pk if order else None):
         return ticket
     with transaction.atomic():
@@ -350,3 +378,41 @@ def ticket_link_order(*, ticket: Ticket, order: Order | None, actor: User | None
         )
         events.ticket_event(ticket, change="order")
     return ticket
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    """What a bulk action did: the tickets changed, and each refused one with its reason."""
+
+    done: list[int]
+    failed: list[tuple[int, str]]
+
+
+def tickets_bulk_apply(*, tickets: list[Ticket], change: Callable[[Ticket], object]) -> BulkResult:
+    """Apply ``change`` to each ticket, each in its own savepoint of one transaction.
+
+    A ticket the domain refuses (DomainError) is left as it was and reported with the reason;
+    the others are changed. Any other error is a fault: everything rolls back and it rises.
+    """
+    done, failed = [], []
+    with transaction.atomic():
+        for ticket in tickets:
+            try:
+                with transaction.atomic():
+                    change(ticket)
+            except DomainError as exc:
+                failed.append((ticket.pk, str(exc)))
+            else:
+                done.append(ticket.pk)
+    return BulkResult(done=done, failed=failed)
+
+
+def tickets_merge(*, tickets: list[Ticket], actor: User | None = None) -> Ticket:
+    """Merge the others into the first ticket, all or nothing."""
+    if len(tickets) < 2:
+        raise DomainError(_("Select two tickets or more to merge."))
+    target, *sources = tickets
+    with transaction.atomic():
+        for source in sources:
+            target = ticket_merge(source=source, target=target, actor=actor)
+    return target

@@ -3,16 +3,21 @@ attachments, the SLA and automation steps, and saving many rows at once."""
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import connections, models, router
 
+from helpdesk.security.files import strip_bidi_controls
 from helpdesk.tickets.models import (
     Attachment,
     AuthorType,
@@ -111,7 +116,7 @@ def attachment_store(
 ) -> Attachment:
     """Store a file; ``filename`` is kept whole (up to 255 characters) for display, and the
     file on disk gets a short, safe name with the same extension."""
-    display = _UNSAFE_NAME.sub("_", filename or "").strip() or "attachment"
+    display = _UNSAFE_NAME.sub("_", strip_bidi_controls(filename or "")).strip() or "attachment"
     safe_name = _storage_name(display)
     attachment = Attachment(
         message=message,
@@ -123,8 +128,38 @@ def attachment_store(
         inline=inline,
     )
     attachment.file.save(safe_name, ContentFile(content), save=False)
+    written = _written_files.get()
+    if written is not None:
+        written.append(attachment.file.name)
     attachment.save()
     return attachment
+
+
+_written_files: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "written_files", default=None
+)
+
+
+@contextmanager
+def stored_files_cleanup() -> Iterator[None]:
+    """Put around a transaction that stores attachments: if it raises (and so rolls back),
+    the files it wrote are deleted, leaving no file without its row."""
+    if _written_files.get() is not None:  # an outer block cleans up
+        yield
+        return
+    written: list[str] = []
+    token = _written_files.set(written)
+    try:
+        yield
+    except BaseException:
+        for name in written:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.exception("Could not delete %s after a rollback", name)
+        raise
+    finally:
+        _written_files.reset(token)
 
 
 def ticket_status_event(ticket: Ticket, *, old: str, new: str, actor: User | None) -> Message:

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from helpdesk.contacts.models import Contact, ContactIdentity
+from helpdesk.contracts import DomainError
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     Ticket,
@@ -23,9 +24,9 @@ def contact_merge(*, source: Contact, target: Contact, actor: User | None = None
     """One person known as two contacts: identities, tickets and orders of ``source`` move to
     ``target``; ``source`` stays, empty, pointing at ``target``."""
     if source.pk == target.pk:
-        raise ValueError(_("A contact cannot be merged into itself."))
+        raise DomainError(_("A contact cannot be merged into itself."))
     if target.merged_into_id is not None:
-        raise ValueError(_("The target contact was itself merged away."))
+        raise DomainError(_("The target contact was itself merged away."))
     with transaction.atomic():
         ContactIdentity.objects.filter(contact=source).update(contact=target)
         ticket_ids = list(Ticket.objects.filter(contact=source).values_list("pk", flat=True))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -12,8 +11,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from channels_in.registry import get_adapter
 from helpdesk import domain_events
+from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.contracts import (
     DeliveryError,
@@ -33,7 +32,8 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
-from helpdesk.tickets.services.common import attachment_store
+from helpdesk.tickets.services.actions import ticket_set_status
+from helpdesk.tickets.services.common import attachment_store, stored_files_cleanup
 
 logger = logging.getLogger(__name__)
 
@@ -88,8 +88,17 @@ def _reply_identity(ticket: Ticket) -> ContactIdentity | None:
     return ticket.contact.identities.filter(kind=ticket.inbox.identity_kind).first()
 
 
-def _new_message_id(ticket: Ticket) -> str:
-    return f"<ticket-{ticket.pk}.{uuid.uuid4().hex}@{settings.HELPDESK_EMAIL_DOMAIN}>"
+def _new_external_id(ticket: Ticket, inbox: Inbox) -> str | None:
+    """Our own id for the message, on a channel that lets us choose it (email's Message-ID)."""
+    new_id = getattr(_adapter_or_none(inbox.kind), "new_external_id", None)
+    return new_id(ticket_id=ticket.pk) if new_id else None
+
+
+def _adapter_or_none(kind: str) -> object | None:
+    try:
+        return get_adapter(kind)
+    except LookupError:
+        return None
 
 
 def message_reply(
@@ -121,7 +130,7 @@ def message_reply(
                 or inbox
             )
     now = timezone.now()
-    with transaction.atomic():
+    with stored_files_cleanup(), transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
             inbox=inbox,
@@ -130,10 +139,10 @@ def message_reply(
             author_type=author_type,
             author=author,
             identity=identity,
-            subject=_reply_subject(ticket),
+            subject=_reply_subject(ticket, inbox),
             text=text,
             html=html,
-            external_id=_new_message_id(ticket) if inbox.kind == "email" else None,
+            external_id=_new_external_id(ticket, inbox),
             threading_reason=ThreadingReason.AGENT,
             delivery_state=DeliveryState.QUEUED,
             next_attempt_at=send_after,
@@ -182,18 +191,21 @@ def _inbox_kinds_for(identity_kind: str) -> list[str]:
     return [str(k) for k, v in IDENTITY_KIND_FOR_INBOX.items() if v == identity_kind]
 
 
-def _reply_subject(ticket: Ticket) -> str:
+def _reply_subject(ticket: Ticket, inbox: Inbox) -> str:
+    """ "Re: <subject>", with the "[#id]" token on channels that thread by it (email)."""
     subject = ticket.subject or ""
     token = f"[#{ticket.pk}]"
-    if token not in subject:
+    if getattr(_adapter_or_none(inbox.kind), "subject_token", False) and token not in subject:
         subject = f"{subject} {token}".strip()
     if not subject.lower().startswith("re:"):
         subject = f"Re: {subject}"
     return subject[:255]
 
 
-def note_add(*, ticket: Ticket, author: User, text: str) -> Message:
-    with transaction.atomic():
+def note_add(
+    *, ticket: Ticket, author: User, text: str, files: tuple[tuple[str, str, bytes], ...] = ()
+) -> Message:
+    with stored_files_cleanup(), transaction.atomic():
         message = Message.objects.create(
             ticket=ticket,
             direction=Direction.OUTBOUND,
@@ -203,7 +215,36 @@ def note_add(*, ticket: Ticket, author: User, text: str) -> Message:
             text=text,
             delivery_state=DeliveryState.RECEIVED,
         )
+        for filename, content_type, content in files:
+            attachment_store(
+                message=message, filename=filename, content_type=content_type, content=content
+            )
         events.message_event(message)
+    return message
+
+
+def ticket_respond(
+    *,
+    ticket: Ticket,
+    author: User,
+    text: str,
+    internal: bool = False,
+    identity: ContactIdentity | None = None,
+    files: tuple[tuple[str, str, bytes], ...] = (),
+    then_status: str = "",
+) -> Message:
+    """An agent's answer from the workspace: a reply (or an internal note) with its
+    attachments, then the ticket's new status, in one transaction. Live listeners hear of it
+    after commit, whole; if any step fails, nothing is stored."""
+    with stored_files_cleanup(), transaction.atomic():
+        if internal:
+            message = note_add(ticket=ticket, author=author, text=text, files=files)
+        else:
+            message = message_reply(
+                ticket=ticket, author=author, text=text, identity=identity, files=files
+            )
+        if then_status:
+            ticket_set_status(ticket=ticket, status=then_status, actor=author)
     return message
 
 

@@ -10,7 +10,7 @@ from functools import cached_property
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from helpdesk import domain_events
+from helpdesk import conversation, domain_events
 from helpdesk.contacts.models import Contact, ContactIdentity, normalize_address
 from helpdesk.contacts.services import identity_sighting_note
 from helpdesk.contracts import (
@@ -18,6 +18,7 @@ from helpdesk.contracts import (
     ReceiveResult,
     Sender,
 )
+from helpdesk.security.inbound import inbound_bounded
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     AuthorType,
@@ -28,6 +29,7 @@ from helpdesk.tickets.models import (
     MessageKind,
     RawInbound,
     RawStatus,
+    ThreadingReason,
     Ticket,
     TicketStatus,
 )
@@ -37,6 +39,7 @@ from helpdesk.tickets.services.common import (
     _ticket_start_clocks,
     _update_many,
     attachment_store,
+    stored_files_cleanup,
     ticket_status_event,
 )
 from helpdesk.tickets.threading import ticket_for_inbound
@@ -67,10 +70,10 @@ def messages_receive(*, inbounds: list[InboundMessage]) -> list[ReceiveResult]:
     receive the batch one message at a time to isolate the one that fails.
     """
     try:
-        with transaction.atomic():
+        with stored_files_cleanup(), transaction.atomic():
             return _receive_batch(inbounds)
     except IntegrityError:
-        with transaction.atomic():
+        with stored_files_cleanup(), transaction.atomic():
             return _receive_batch(inbounds)
 
 
@@ -242,58 +245,17 @@ class _ReceiveBatch:
         )
         return identity
 
-    def save(self) -> None:
-        """What the batch put off: the tickets, identities and contacts it changed, one
-        statement per model and set of changed fields."""
-        now = timezone.now()
-        tickets = []
-        for pk, fields in self.unsaved.items():
-            self.tickets[pk].updated_at = now
-            tickets.append((self.tickets[pk], fields | {"updated_at"}))
-        _update_many(Ticket, tickets)
-        _update_many(ContactIdentity, [(i, fields) for i, fields, _c in self.sighted.values()])
-        contacts = []
-        for identity, _fields, fields in self.sighted.values():
-            if fields:
-                identity.contact.updated_at = now
-                contacts.append((identity.contact, fields | {"updated_at"}))
-        _update_many(Contact, contacts)
-
-    def receive(self, inbound: InboundMessage) -> ReceiveResult:
-        inbox = self.inbox
-        if inbound.external_id:
-            existing = self.stored.get(inbound.external_id)
-            if existing is not None:
-                return ReceiveResult("duplicate", existing.ticket, existing)
-
-        now = timezone.now()
-        raw = self.raws.popleft() if inbound.raw else None
-        identity = self.identity_for(inbound, now)
-        contact = identity.contact
-        if inbound.language and not contact.language:
-            contact.language = inbound.language
-            contact.save(update_fields=["language", "updated_at"])
-
-        ticket, reason = ticket_for_inbound(
-            inbound=inbound, inbox=inbox, contact=contact, now=now, recent=self.recent
-        )
-        created = ticket is None
-        if ticket is not None:
-            ticket = self.tickets.setdefault(ticket.pk, ticket)
-        else:
-            ticket = Ticket.objects.create(
-                contact=contact,
-                inbox=inbox,
-                team=inbox.team,
-                subject=_subject_for(inbound),
-                language=inbound.language or contact.language,
-                last_message_at=now,
-                last_inbound_at=now,
-            )
-            self.tickets[ticket.pk] = ticket
+    def message_store(
+        self,
+        inbound: InboundMessage,
+        ticket: Ticket,
+        identity: ContactIdentity,
+        raw: RawInbound | None,
+        reason: str,
+    ) -> Message:
         message = Message.objects.create(
             ticket=ticket,
-            inbox=inbox,
+            inbox=self.inbox,
             direction=Direction.INBOUND,
             kind=MessageKind.MESSAGE,
             author_type=AuthorType.CONTACT,
@@ -318,6 +280,87 @@ class _ReceiveBatch:
                 content_id=item.content_id,
                 inline=item.inline,
             )
+        return message
+
+    def claimed(
+        self,
+        inbound: InboundMessage,
+        identity: ContactIdentity,
+        raw: RawInbound | None,
+        interceptor: str,
+        ticket: Ticket,
+    ) -> ReceiveResult:
+        """An interceptor claimed the message: stored on its ticket, which stays as it is
+        (no reopening, clocks, rules or handler turn)."""
+        ticket = self.tickets.get(ticket.pk, ticket)
+        message = self.message_store(inbound, ticket, identity, raw, ThreadingReason.CLAIMED)
+        events.message_event(message, created_ticket=False)
+        domain_events.emit(
+            domain_events.MessageClaimed(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                inbox_id=self.inbox.pk,
+                channel=self.inbox.kind,
+                interceptor=interceptor,
+            )
+        )
+        return ReceiveResult("threaded", ticket, message, claimed_by=interceptor)
+
+    def save(self) -> None:
+        """What the batch put off: the tickets, identities and contacts it changed, one
+        statement per model and set of changed fields."""
+        now = timezone.now()
+        tickets = []
+        for pk, fields in self.unsaved.items():
+            self.tickets[pk].updated_at = now
+            tickets.append((self.tickets[pk], fields | {"updated_at"}))
+        _update_many(Ticket, tickets)
+        _update_many(ContactIdentity, [(i, fields) for i, fields, _c in self.sighted.values()])
+        contacts = []
+        for identity, _fields, fields in self.sighted.values():
+            if fields:
+                identity.contact.updated_at = now
+                contacts.append((identity.contact, fields | {"updated_at"}))
+        _update_many(Contact, contacts)
+
+    def receive(self, inbound: InboundMessage) -> ReceiveResult:
+        inbox = self.inbox
+        if inbound.external_id:
+            existing = self.stored.get(inbound.external_id)
+            if existing is not None:
+                return ReceiveResult("duplicate", existing.ticket, existing)
+
+        inbound = inbound_bounded(inbound, kind=inbox.kind)  # caps, NUL characters
+        now = timezone.now()
+        raw = self.raws.popleft() if inbound.raw else None
+        identity = self.identity_for(inbound, now)
+        contact = identity.contact
+        if inbound.language and not contact.language:
+            contact.language = inbound.language
+            contact.save(update_fields=["language", "updated_at"])
+
+        claim = conversation.inbound_claim(inbound=inbound, inbox=inbox, contact=contact)
+        if claim is not None:
+            return self.claimed(inbound, identity, raw, *claim)
+
+        ticket, reason = ticket_for_inbound(
+            inbound=inbound, inbox=inbox, contact=contact, now=now, recent=self.recent
+        )
+        created = ticket is None
+        if ticket is not None:
+            ticket = self.tickets.setdefault(ticket.pk, ticket)
+        else:
+            ticket = Ticket.objects.create(
+                contact=contact,
+                inbox=inbox,
+                team=inbox.team,
+                subject=_subject_for(inbound),
+                language=inbound.language or contact.language,
+                last_message_at=now,
+                last_inbound_at=now,
+            )
+            self.tickets[ticket.pk] = ticket
+        message = self.message_store(inbound, ticket, identity, raw, reason)
         if not created:
             self.unsaved.setdefault(ticket.pk, set()).update(_ticket_touch_inbound(ticket, now=now))
         if ticket.order_id is None and contact.pk in self.with_orders:

@@ -13,6 +13,7 @@ Both run each search under a statement timeout (``HELPDESK_SEARCH_TIMEOUT_MS``).
 
 from __future__ import annotations
 
+import contextvars
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -34,9 +35,33 @@ def timeout_ms() -> int:
     return int(getattr(settings, "HELPDESK_SEARCH_TIMEOUT_MS", 2000))
 
 
+_inside: contextvars.ContextVar[bool] = contextvars.ContextVar("search_timeout", default=False)
+
+
 @contextmanager
 def statement_timeout() -> Iterator[None]:
-    """Run the enclosed queries under the search timeout; raise SearchTimeout past it."""
+    """Run the enclosed queries under the search timeout; raise SearchTimeout past it.
+    Nested blocks share the outer one (one transaction, one setting, fewer round trips)."""
+    if _inside.get():
+        # A savepoint: a failing inner search leaves the outer transaction usable.
+        try:
+            with transaction.atomic():
+                yield
+        except OperationalError as error:
+            if _timed_out(error):
+                raise SearchTimeout from error
+            raise
+        return
+    token = _inside.set(True)
+    try:
+        with _statement_timeout():
+            yield
+    finally:
+        _inside.reset(token)
+
+
+@contextmanager
+def _statement_timeout() -> Iterator[None]:
     ms = timeout_ms()
     if connection.vendor == "postgresql":
         try:
@@ -45,7 +70,7 @@ def statement_timeout() -> Iterator[None]:
                     cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(ms)])
                 yield
         except OperationalError as error:
-            if getattr(error.__cause__, "sqlstate", "") == "57014":
+            if _timed_out(error):
                 raise SearchTimeout from error
             raise
         return
@@ -56,11 +81,16 @@ def statement_timeout() -> Iterator[None]:
     try:
         yield
     except OperationalError as error:
-        if "interrupted" in str(error):
+        if _timed_out(error):
             raise SearchTimeout from error
         raise
     finally:
         raw.set_progress_handler(None, 0)
+
+
+def _timed_out(error: OperationalError) -> bool:
+    """PostgreSQL's query_canceled (statement timeout) or SQLite's interrupt."""
+    return getattr(error.__cause__, "sqlstate", "") == "57014" or "interrupted" in str(error)
 
 
 def _sql(queryset: QuerySet) -> tuple[str, tuple]:

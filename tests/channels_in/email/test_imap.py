@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from channels_in.email.imap import imap_poll
+from channels_in.email.models import ImapCursor
 from channels_in.tasks import email_poll_all_task
 from helpdesk.tickets.models import Direction, Message, RawInbound, RawStatus
 from tests.channels_in.email import dovecot
@@ -74,18 +75,77 @@ def test_poll_stores_new_mail_once_and_marks_it_seen(imap_server):
     assert Message.objects.filter(direction=Direction.INBOUND).count() == len(corpus) + 1
     assert unseen(imap_server) == 0
 
-    # The same mail fetched again (flags reset by another client, a copy re-delivered) is
-    # recognised by its Message-ID before the body is downloaded.
+    # Flags reset by another client: nothing is fetched again, the cursor is past them.
     client = imap_server.client()
     client.select_folder("INBOX")
     client.remove_flags(client.search(["ALL"]), [b"\\Seen"])
     client.logout()
     again = imap_poll(inbox=inbox)
-    # Only the message that was already read before the first poll is new.
-    assert again.outcomes == {"duplicate": len(corpus) + 1, "threaded": 1}
-    assert Message.objects.filter(direction=Direction.INBOUND).count() == len(corpus) + 2
-    third = imap_poll(inbox=inbox)
-    assert third.seen == 0
+    assert again.seen == 0
+    assert Message.objects.filter(direction=Direction.INBOUND).count() == len(corpus) + 1
+
+
+def test_mail_read_in_another_client_is_still_fetched(imap_server):
+    inbox = imap_inbox(imap_server.port)
+    deliver(imap_server, build_mail(subject="first"))
+    assert imap_poll(inbox=inbox).outcomes == {"created": 1}
+    # Someone opens the shared mailbox in their mail client before the next poll.
+    deliver(imap_server, build_mail(subject="read elsewhere"), flags=[b"\\Seen"])
+    deliver(imap_server, build_mail(subject="unread", sender="bob@example.test"))
+    result = imap_poll(inbox=inbox)
+    assert result.outcomes == {"threaded": 1, "created": 1}
+    assert sorted(Message.objects.values_list("subject", flat=True)) == [
+        "first",
+        "read elsewhere",
+        "unread",
+    ]
+    cursor = ImapCursor.objects.get(inbox=inbox)
+    assert cursor.last_uid == 3 and cursor.uidvalidity > 0
+    assert imap_poll(inbox=inbox).seen == 0
+
+
+def test_a_rebuilt_folder_is_read_again_without_duplicates(imap_server):
+    inbox = imap_inbox(imap_server.port, imap_folder="Support")
+    kept = [build_mail(subject=f"kept {n}") for n in range(3)]
+    client = imap_server.client()
+    client.create_folder("Support")
+    for raw in kept:
+        client.append("Support", raw)
+    client.logout()
+    assert sum(imap_poll(inbox=inbox).outcomes.values()) == 3
+    old = ImapCursor.objects.get(inbox=inbox).uidvalidity
+    client = imap_server.client()
+    client.delete_folder("Support")  # a restored backup, a migrated server
+    client.create_folder("Support")
+    for raw in [*kept, build_mail(subject="new one", sender="new@example.test")]:
+        client.append("Support", raw, flags=[b"\\Seen"])
+    client.logout()
+    result = imap_poll(inbox=inbox)
+    assert result.outcomes == {"duplicate": 3, "created": 1}
+    assert ImapCursor.objects.get(inbox=inbox).uidvalidity != old
+    assert Message.objects.count() == 4
+
+
+def test_a_failing_message_is_fetched_again_and_the_others_are_stored(imap_server, monkeypatch):
+    from channels_in.email import services
+
+    inbox = imap_inbox(imap_server.port)
+    deliver(
+        imap_server, *[build_mail(subject=f"q{n}", sender=f"c{n}@example.test") for n in range(3)]
+    )
+    real = services.email_ingest_parsed
+
+    def failing(*, inbox, mails):
+        if any(b"Subject: q1" in mail.raw for mail in mails):
+            raise RuntimeError("database went away")
+        return real(inbox=inbox, mails=mails)
+
+    monkeypatch.setattr(services, "email_ingest_parsed", failing)
+    first = imap_poll(inbox=inbox)
+    assert first.outcomes == {"created": 2, "rejected": 1}
+    # The failed one is kept raw, with the reason: nothing that arrived is lost.
+    rejected = RawInbound.objects.get(status=RawStatus.REJECTED)
+    assert b"Subject: q1" in bytes(rejected.payload) and "database went away" in rejected.error
 
 
 def test_oversized_message_does_not_stall_the_rest(imap_server, settings):

@@ -248,11 +248,11 @@ def test_command_reads_stdin(email_inbox, monkeypatch, capsys):
 
 
 def test_a_failing_message_in_a_batch_rolls_back_alone(email_inbox, tmp_path, capsys, monkeypatch):
-    from channels_in.management.commands import ingest_email as command
+    from channels_in.email import services
 
     for n in range(3):
         (tmp_path / f"{n}.eml").write_bytes(build_mail(subject=f"Question {n}"))
-    real = command.email_ingest_parsed
+    real = services.email_ingest_parsed
 
     def failing_on_second(*, inbox, mails):
         results = real(inbox=inbox, mails=mails)  # writes, then fails
@@ -260,7 +260,7 @@ def test_a_failing_message_in_a_batch_rolls_back_alone(email_inbox, tmp_path, ca
             raise RuntimeError("disk full")
         return results
 
-    monkeypatch.setattr(command, "email_ingest_parsed", failing_on_second)
+    monkeypatch.setattr(services, "email_ingest_parsed", failing_on_second)
     with pytest.raises(CommandError):
         call_command("ingest_email", str(tmp_path), "--json")
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]

@@ -338,6 +338,10 @@ def test_html_to_text_keeps_line_breaks():
         "W dniu 30.11.2026 o 10:02, Ola <ola@example.pl> napisał:",
         "30 нояб. 2026 г., в 10:02, Иван <ivan@example.ru> написал(а):",  # noqa: RUF001
         "2026/11/30 10:02 Jane <jane@example.test>:",
+        "2026年11月30日(月) 10:02 Jane <jane@example.test>:",
+        "Jane <jane@example.test> 于2026年11月30日周一 10:02写道\uff1a",
+        "差出人: Support <support@shop.test>\n送信日時: 2026年11月30日 10:02\n"
+        "宛先: Jane\n件名: 注文",
         "2026-11-30 10:02 GMT+01:00 Jane <jane@example.test>:",
         "________________________________\nFrom: Support <support@shop.test>\n"
         "Sent: Monday, November 30, 2026 10:02 AM\nTo: Jane\nSubject: Re: parcel",
