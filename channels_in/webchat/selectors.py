@@ -133,6 +133,8 @@ def message_for_visitor(message: Message, *, identity: ContactIdentity) -> dict[
         "author": _author_name(message),
         "text": message.text,
         "at": message.created_at.isoformat(),
+        # A satisfaction survey: the widget draws stars whose choice is sent as "1".."5".
+        "survey": bool((message.metadata or {}).get("csat_stars")),
         "attachments": [
             {
                 "name": a.filename,

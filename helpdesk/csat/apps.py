@@ -1,3 +1,5 @@
+import importlib
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +20,7 @@ class CsatConfig(AppConfig):
 
         condition_register(field="csat_rating", label=_("CSAT rating (1-5)"), reader=_csat_rating)
         try:
-            from helpdesk import conversation
+            conversation = importlib.import_module("helpdesk.conversation")
         except ImportError:  # the core without inbound interceptors: email answers only
             return
         from helpdesk.csat.receive import survey_answer_claim

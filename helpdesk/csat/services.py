@@ -186,29 +186,31 @@ def survey_send(*, ticket: Ticket, now: datetime) -> Survey | None:
             _("The customer had a survey in the last %(days)d days.")
             % {"days": settings.CSAT_COOLDOWN_DAYS},
         )
+    template = None
+    if inbox.kind == "whatsapp" and last_in.created_at < now - timedelta(hours=24):
+        template = next(
+            (
+                t
+                for t in inbox.config.get("templates", [])
+                if t.get("name") == settings.CSAT_WHATSAPP_TEMPLATE
+            ),
+            None,
+        )
+        if template is None:
+            return _skip(
+                survey,
+                _(
+                    "More than 24 hours since the customer's last WhatsApp message, and "
+                    "the inbox has no approved “%(name)s” template."
+                )
+                % {"name": settings.CSAT_WHATSAPP_TEMPLATE},
+            )
     language = ticket.language or ticket.contact.language or settings.LANGUAGE_CODE
     with translation.override(language):
         text, html, metadata = _survey_content(survey, ticket)
-        if inbox.kind == "whatsapp" and last_in.created_at < now - timedelta(hours=24):
-            template = next(
-                (
-                    t
-                    for t in inbox.config.get("templates", [])
-                    if t.get("name") == settings.CSAT_WHATSAPP_TEMPLATE
-                ),
-                None,
-            )
-            if template is None:
-                return _skip(
-                    survey,
-                    _(
-                        "More than 24 hours since the customer's last WhatsApp message, and "
-                        "the inbox has no approved “%(name)s” template."
-                    )
-                    % {"name": settings.CSAT_WHATSAPP_TEMPLATE},
-                )
-            metadata["whatsapp_template"] = template["content_sid"]
-            metadata["template_variables"] = {"1": str(ticket.pk)}
+    if template is not None:
+        metadata["whatsapp_template"] = template["content_sid"]
+        metadata["template_variables"] = {"1": str(ticket.pk)}
     with transaction.atomic():
         message = message_reply(
             ticket=ticket,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -53,8 +54,8 @@ class ReportFilterForm(forms.Form):
     def default_range(today: date) -> tuple[date, date]:
         return today - timedelta(days=27), today
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if start and end:
             if end < start:

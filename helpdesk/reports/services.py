@@ -76,9 +76,9 @@ def business_intervals_ensure(
                 break
         BusinessInterval.objects.bulk_create(rows)
         if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
+            with connection.cursor() as db:
                 # Fresh statistics, so business-time look-ups take the (calendar, starts) index.
-                cursor.execute("ANALYZE reports_businessinterval")
+                db.execute("ANALYZE reports_businessinterval")
         BusinessIntervalSpan.objects.update_or_create(
             calendar=calendar,
             defaults={

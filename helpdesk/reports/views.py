@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,12 @@ def manager_required(view):
     return wrapped
 
 
+def _user_id(request: HttpRequest) -> int:
+    user_id = request.user.pk
+    assert user_id is not None  # manager_required: signed in
+    return int(user_id)
+
+
 def _form(request: HttpRequest) -> ReportFilterForm:
     data = request.GET.copy()
     start, end = ReportFilterForm.default_range(timezone.localdate())
@@ -53,14 +60,14 @@ def _csv_response(name: str, rows) -> StreamingHttpResponse:
 
 @require_GET
 @manager_required
-def report_page(request: HttpRequest) -> HttpResponse:
+def report_page(request: HttpRequest) -> HttpResponseBase:
     form = _form(request)
     wants_csv = request.GET.get("format") == "csv"
     if not form.is_valid():
         status = 400
         if wants_csv:
             return HttpResponse(
-                " ".join(e for errors in form.errors.values() for e in errors),
+                " ".join(str(e) for errors in form.errors.values() for e in errors),
                 status=status,
                 content_type="text/plain; charset=utf-8",
             )
@@ -102,7 +109,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
             ],
         },
     }
-    subscribed = DigestSubscription.objects.filter(user=request.user).exists()
+    subscribed = DigestSubscription.objects.filter(user_id=_user_id(request)).exists()
     return render(
         request,
         "reports/report.html",
@@ -132,7 +139,7 @@ def digest_toggle(request: HttpRequest) -> HttpResponse:
     from django.shortcuts import redirect
 
     if request.POST.get("subscribe") == "1":
-        DigestSubscription.objects.get_or_create(user=request.user)
+        DigestSubscription.objects.get_or_create(user_id=_user_id(request))
     else:
-        DigestSubscription.objects.filter(user=request.user).delete()
+        DigestSubscription.objects.filter(user_id=_user_id(request)).delete()
     return redirect("reports:report")

@@ -4,6 +4,7 @@ import itertools
 import re
 import zoneinfo
 from datetime import date, time, timedelta
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -36,8 +37,8 @@ class SlaPolicyForm(forms.ModelForm):
             "calendar",
         ]
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         fr, res = data.get("first_response_minutes"), data.get("resolution_minutes")
         if fr is not None and fr < 1:
             self.add_error("first_response_minutes", _("At least one minute."))
@@ -95,7 +96,9 @@ class CalendarForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(z, z) for z in sorted(zoneinfo.available_timezones())]
+        zones = self.fields["time_zone"]
+        assert isinstance(zones, forms.ChoiceField)
+        zones.choices = [(z, z) for z in sorted(zoneinfo.available_timezones())]
         self.fields["time_zone"].initial = self.instance.time_zone or settings.TIME_ZONE
         by_day: dict[int, list] = {}
         if self.instance.pk:
@@ -112,8 +115,8 @@ class CalendarForm(forms.ModelForm):
                 help_text=_("Empty: closed.") if code == "sun" else "",
             )
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         self.periods: dict[int, list[tuple[time, time]]] = {}
         for code, day in DAYS:
             try:
@@ -126,18 +129,19 @@ class CalendarForm(forms.ModelForm):
             if not line.strip():
                 continue
             match = HOLIDAY.match(line.strip())
+            holiday: date | None
             try:
-                day = date.fromisoformat(match.group(1)) if match else None
+                holiday = date.fromisoformat(match.group(1)) if match else None
             except ValueError:
-                day = None
-            if day is None or match is None:
+                holiday = None
+            if holiday is None or match is None:
                 self.add_error(
                     "holidays", _("Not a date: %(line)s (use YYYY-MM-DD).") % {"line": line}
                 )
                 continue
-            if day not in seen:
-                seen.add(day)
-                self.holiday_rows.append((day, match.group(2).strip()[:100]))
+            if holiday not in seen:
+                seen.add(holiday)
+                self.holiday_rows.append((holiday, match.group(2).strip()[:100]))
         if not self.errors and not any(self.periods.values()):
             raise ValidationError(_("A calendar needs opening hours on at least one day."))
         return data
@@ -238,8 +242,8 @@ class AgentEditForm(AgentFormBase):
         )
         super().__init__(*args, **kwargs)
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if self.profile.role == Role.ADMIN and not self._actor_is_admin():
             raise ValidationError(_("Only an administrator can change an administrator."))
         if self.profile.user_id == self.actor.pk and not data.get("active", True):
@@ -338,8 +342,8 @@ class InboxForm(forms.ModelForm):
         if "sender" in self.fields and not config.get("messaging_service_sid"):
             self.fields["sender"].required = True
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         if self.errors:
             return data
         config = dict(self.instance.config or {})
@@ -348,7 +352,7 @@ class InboxForm(forms.ModelForm):
         ):
             value = data.get(name)
             if name == "allowed_origins":
-                value = _lines(value)
+                value = _lines(value or "")
             if name == "bot_username":
                 value = (value or "").lstrip("@")
             config[self.CONFIG_KEYS.get(name, name)] = value
@@ -362,4 +366,4 @@ class InboxForm(forms.ModelForm):
             errors.error_dict.setdefault(NON_FIELD_ERRORS, []).extend(
                 errors.error_dict.pop("config")
             )
-        super()._update_errors(errors)
+        super()._update_errors(errors)  # type: ignore[misc]

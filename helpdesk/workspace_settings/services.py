@@ -38,14 +38,14 @@ def form_changes(form: forms.BaseForm) -> dict[str, list[str]]:
             continue
         before = form.get_initial_for_field(field, name)
         if isinstance(field, forms.ModelChoiceField | forms.ModelMultipleChoiceField):
-            queryset = field.queryset
+            queryset: Any = field.queryset
             if isinstance(before, list | tuple | set | models.QuerySet):
                 before = list(queryset.filter(pk__in=[getattr(b, "pk", b) for b in before]))
             elif before not in (None, ""):
                 before = queryset.filter(pk=getattr(before, "pk", before)).first()
         after = form.cleaned_data.get(name)
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            labels = dict(field.choices)
+            labels: dict[Any, Any] = dict(field.choices)  # type: ignore[arg-type]
             before, after = labels.get(before, before), labels.get(after, after)
         changes[str(field.label or name)] = [_text(before), _text(after)]
     return changes

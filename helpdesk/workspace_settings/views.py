@@ -3,6 +3,9 @@ agents, inboxes. Every save is a validated form and a line in the history."""
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -202,17 +205,17 @@ def inboxes(request: HttpRequest) -> HttpResponse:
 
 def _bot_available() -> bool:
     try:
-        from helpdesk import conversation
+        conversation = importlib.import_module("helpdesk.conversation")
     except ImportError:
         return False
-    return conversation.handler_registered("bot")
+    return bool(conversation.handler_registered("bot"))
 
 
 @manager_required
 def inbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
     inbox = get_object_or_404(Inbox, pk=pk)
     form = InboxForm(request.POST or None, instance=inbox, bot_available=_bot_available())
-    extra = {"inbox": inbox}
+    extra: dict[str, Any] = {"inbox": inbox}
     if inbox.kind == InboxKind.WEBCHAT:
         from django.conf import settings
 

@@ -193,3 +193,26 @@ def test_command_refuses_a_bad_instant():
 
     with pytest.raises(CommandError, match="ISO 8601"):
         call_command("csat_send_due", now="yesterday")
+
+
+def test_widget_survey_is_drawn_as_stars(agent):
+    from channels_in.webchat.selectors import message_for_visitor
+    from tests.factories import InboxFactory
+
+    inbox = InboxFactory(kind="webchat", name="Chat", config={"allowed_origins": []})
+    ticket = message_receive(
+        inbound=InboundMessage(
+            inbox_id=inbox.pk,
+            sender=Sender(kind="webchat", address="visitor-1"),
+            text="Hello, where is my order?",
+            external_id="w-1",
+        )
+    ).ticket
+    message_reply(ticket=ticket, author=agent, text="On its way.")
+    ticket_set_status(ticket=ticket, status="solved", actor=agent)
+    ticket.refresh_from_db()
+    send_due(ticket.solved_at + timedelta(minutes=31))
+    survey = Survey.objects.get()
+    assert (survey.state, survey.channel) == ("sent", "webchat")
+    shown = message_for_visitor(survey.message, identity=survey.identity)
+    assert shown["survey"] is True and "1 (poor) to 5" in shown["text"]

@@ -197,6 +197,21 @@ function render(message) {
   var who = message.from === "visitor" ? t.you : (message.author || t.agent);
   item.appendChild(el("span", { "class": "who" }, who));
   if (message.text) { item.appendChild(el("p", { "class": "text" }, message.text)); }
+  if (message.survey) {
+    var stars = el("div", { "class": "stars", role: "group", "aria-label": message.text || "" });
+    [1, 2, 3, 4, 5].forEach(function (n) {
+      var star = el("button", { type: "button", "class": "star", "aria-label": String(n) + " / 5" }, "\u2605");
+      star.addEventListener("click", function () {
+        Array.prototype.forEach.call(stars.children, function (s, i) {
+          s.setAttribute("aria-pressed", String(i < n));
+        });
+        queue({ type: "message", client_id: uid(), text: String(n), language: lang,
+          page: location.href.slice(0, 500) });
+      });
+      stars.appendChild(star);
+    });
+    item.appendChild(stars);
+  }
   (message.attachments || []).forEach(function (a) {
     if (a.type.indexOf("image/") === 0) {
       var img = el("img", { src: a.url, alt: a.name, loading: "lazy" });

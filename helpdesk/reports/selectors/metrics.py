@@ -62,14 +62,15 @@ def _durations(
     """Median and p90 of ``end - start``, in wall-clock and in business hours (as recorded in
     the ticket's timing), over the queryset (key ``TOTAL``) and, ``by_agent``, per assignee:
     one query on PostgreSQL."""
-    values = [duration_seconds(start, end, None)]
+    values: list[Any] = [duration_seconds(start, end, None)]
     if calendar_id is not None:
-        business = {
+        recorded = {
             "first_response_at": "report_timing__first_response_business",
             "solved_at": "report_timing__resolution_business",
         }[end]
-        values.append(F(business))
-    rows = percentiles(queryset, values, (0.5, 0.9), F("assignee_id") if by_agent else None)
+        values.append(F(recorded))
+    group: Any = F("assignee_id") if by_agent else None
+    rows = percentiles(queryset, values, (0.5, 0.9), group)
     result = {}
     for key, (count, figures) in rows.items():
         wall = figures[0]
@@ -241,7 +242,7 @@ class Csat:
     answers: int
     satisfied: int
     average: float | None
-    comments: list[dict] = field(default_factory=list)
+    comments: list[Any] = field(default_factory=list)
 
     @property
     def satisfied_rate(self) -> float | None:

@@ -29,10 +29,10 @@ class Epoch(Func):
 
     output_field = FloatField()
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(compiler, connection, template="EXTRACT(EPOCH FROM %(expressions)s)")
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         # julianday() reads Django's stored UTC text; rounded to the millisecond it carries.
         return self.as_sql(
             compiler,
@@ -47,12 +47,12 @@ class EpochSeconds(Func):
 
     output_field = BigIntegerField()
 
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
             compiler, connection, template="FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
         )
 
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         return self.as_sql(
             compiler,
             connection,
