@@ -127,14 +127,20 @@ def attachment_for_token(token: str) -> Attachment | None:
 
 
 def message_for_visitor(message: Message, *, identity: ContactIdentity) -> dict[str, Any]:
+    shown = _message_shown(message, identity=identity)
+    if (message.metadata or {}).get("csat_stars"):
+        # A satisfaction survey: the widget draws stars whose choice is sent as "1".."5".
+        shown["survey"] = True
+    return shown
+
+
+def _message_shown(message: Message, *, identity: ContactIdentity) -> dict[str, Any]:
     return {
         "id": message.pk,
         "from": _author(message),
         "author": _author_name(message),
         "text": message.text,
         "at": message.created_at.isoformat(),
-        # A satisfaction survey: the widget draws stars whose choice is sent as "1".."5".
-        "survey": bool((message.metadata or {}).get("csat_stars")),
         "attachments": [
             {
                 "name": a.filename,
