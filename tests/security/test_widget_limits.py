@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -17,6 +18,12 @@ from tests.factories import InboxFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = "https://shop.test"
+# Counters outlive a test run in Redis: each run uses addresses of its own.
+RUN = uuid.uuid4().hex[:4]
+
+
+def ip(n: int) -> str:
+    return f"2001:db8:{RUN}::{n}"
 
 
 @pytest.fixture
@@ -31,10 +38,10 @@ async def connect(inbox, ip: str, visitor: str | None = None):
         headers=[(b"origin", ORIGIN.encode())],
     )
     comm.scope["client"] = (ip, 40000)
-    connected, _ = await comm.connect()
+    connected, _ = await comm.connect(timeout=30)
     assert connected
     await comm.send_json_to({"type": "hello", "visitor": visitor, "after": 0})
-    welcome = await comm.receive_json_from()
+    welcome = await comm.receive_json_from(timeout=30)
     assert welcome["type"] == "welcome"
     return comm, welcome["visitor"]
 
@@ -43,7 +50,7 @@ async def send(comm, text: str, client_id: str) -> str:
     """Send one message; the outcome: "ack" or the error code."""
     await comm.send_json_to({"type": "message", "client_id": client_id, "text": text})
     while True:
-        frame = await comm.receive_json_from(timeout=5)
+        frame = await comm.receive_json_from(timeout=30)
         if frame["type"] == "ack" and frame["client_id"] == client_id:
             return "ack"
         if frame["type"] == "error" and frame.get("client_id") == client_id:
@@ -53,8 +60,8 @@ async def send(comm, text: str, client_id: str) -> str:
 async def test_sockets_sharing_one_visitor_token_share_one_limit(inbox, settings):
     settings.WEBCHAT_RATE_MESSAGES = 10
     settings.WEBCHAT_RATE_SECONDS = 3600  # long windows: the count does not depend on timing
-    first, token = await connect(inbox, "198.51.100.1")
-    sockets = [first] + [(await connect(inbox, "198.51.100.1", token))[0] for _ in range(4)]
+    first, token = await connect(inbox, ip(1))
+    sockets = [first] + [(await connect(inbox, ip(1), token))[0] for _ in range(4)]
     outcomes = []
     for round_ in range(10):
         for n, comm in enumerate(sockets):
@@ -75,14 +82,14 @@ async def test_many_visitors_from_one_address_share_the_address_limit(inbox, set
     outcomes = []
     sockets = []
     for n in range(6):
-        comm, _ = await connect(inbox, "203.0.113.5")
+        comm, _ = await connect(inbox, ip(5))
         sockets.append(comm)
         for i in range(4):
             outcomes.append(await send(comm, f"visitor {n} says {i}", f"v{n}-{i}"))
     assert outcomes.count("ack") == 12
     assert await sync_to_async(Message.objects.filter(direction="in").count)() == 12
     # Another address is not affected.
-    other, _ = await connect(inbox, "192.0.2.77")
+    other, _ = await connect(inbox, ip(77))
     assert await send(other, "hello", "o-1") == "ack"
     for comm in [*sockets, other]:
         await comm.disconnect()
@@ -93,7 +100,7 @@ async def test_new_conversations_per_address_are_limited(inbox, settings):
     settings.WEBCHAT_RATE_IP_CONVERSATION_SECONDS = 600
     outcomes = []
     for n in range(8):
-        comm, _ = await connect(inbox, "203.0.113.9")
+        comm, _ = await connect(inbox, ip(9))
         outcomes.append(await send(comm, f"new visitor {n}", f"n-{n}"))
         await comm.disconnect()
     assert outcomes == ["ack"] * 3 + ["rate_limited"] * 5
@@ -103,13 +110,13 @@ async def test_new_conversations_per_address_are_limited(inbox, settings):
 
 async def test_a_returning_visitor_is_not_a_new_conversation(inbox, settings):
     settings.WEBCHAT_RATE_IP_CONVERSATIONS = 1
-    comm, token = await connect(inbox, "203.0.113.10")
+    comm, token = await connect(inbox, ip(10))
     assert await send(comm, "first", "r-1") == "ack"
     await comm.disconnect()
-    again, _ = await connect(inbox, "203.0.113.10", token)
+    again, _ = await connect(inbox, ip(10), token)
     assert await send(again, "second", "r-2") == "ack"  # known visitor: not a new one
     await again.disconnect()
-    stranger, _ = await connect(inbox, "203.0.113.10")
+    stranger, _ = await connect(inbox, ip(10))
     assert await send(stranger, "third", "r-3") == "rate_limited"
     await stranger.disconnect()
 
@@ -117,8 +124,8 @@ async def test_a_returning_visitor_is_not_a_new_conversation(inbox, settings):
 async def test_concurrent_sockets_never_exceed_the_limit(inbox, settings):
     settings.WEBCHAT_RATE_MESSAGES = 10
     settings.WEBCHAT_RATE_SECONDS = 3600
-    first, token = await connect(inbox, "198.51.100.2")
-    sockets = [first] + [(await connect(inbox, "198.51.100.2", token))[0] for _ in range(4)]
+    first, token = await connect(inbox, ip(2))
+    sockets = [first] + [(await connect(inbox, ip(2), token))[0] for _ in range(4)]
     for n, comm in enumerate(sockets):
         for i in range(6):
             await comm.send_json_to(
@@ -187,7 +194,7 @@ def test_limits_are_shared_between_processes_through_redis(settings):
 
 
 async def test_deep_json_gets_an_error_frame_and_nul_bytes_are_removed(inbox):
-    comm, _ = await connect(inbox, "198.51.100.30")
+    comm, _ = await connect(inbox, ip(30))
     await comm.send_to(text_data="[" * 10_000 + "]" * 10_000)
     assert await comm.receive_json_from() == {"type": "error", "error": "bad_json"}
     assert await send(comm, "where\u0000 is\u0000 it?", "nul\u0000-1") == "ack"
