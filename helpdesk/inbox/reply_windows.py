@@ -34,13 +34,10 @@ class ReplyWindow:
     inbox: Inbox
 
 
-def _inbox_for(ticket: Ticket, identity_kind: str) -> Inbox | None:
+def _inbox_for(ticket: Ticket, identity_kind: str, inboxes: list[Inbox]) -> Inbox | None:
     if ticket.inbox_id and ticket.inbox.identity_kind == identity_kind and ticket.inbox.enabled:
         return ticket.inbox
-    for inbox in Inbox.objects.filter(enabled=True).order_by("pk"):
-        if inbox.identity_kind == identity_kind:
-            return inbox
-    return None
+    return next((i for i in inboxes if i.identity_kind == identity_kind), None)
 
 
 def _fill(body: str, values: dict[str, str]) -> str:
@@ -51,8 +48,9 @@ def reply_windows(*, ticket: Ticket, identities: list, agent: Any) -> dict[int, 
     """{identity id: its window} for the addresses whose channel restricts replies."""
     found: dict[int, ReplyWindow] = {}
     values: dict[str, str] | None = None
+    inboxes = list(Inbox.objects.filter(enabled=True).order_by("pk")) if identities else []
     for identity in identities:
-        inbox = _inbox_for(ticket, identity.kind)
+        inbox = _inbox_for(ticket, identity.kind, inboxes)
         if inbox is None:
             continue
         try:

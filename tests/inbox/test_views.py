@@ -424,7 +424,8 @@ def test_list_and_ticket_view_query_counts_are_constant(client, settings):
     )
     assert _count(client, LIST) == small_list
     assert _count(client, detail(big)) == small_detail
-    assert small_list <= 15 and small_detail <= 30, (small_list, small_detail)
+    # The list page counts its nine built-in views (one COUNT each), a fixed number.
+    assert small_list <= 25 and small_detail <= 30, (small_list, small_detail)
 
 
 def test_an_inbound_email_links_to_its_formatted_view_and_nav_shows_delayed_orders(
