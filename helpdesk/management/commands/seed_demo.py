@@ -507,11 +507,13 @@ class Command(BaseCommand):
             choices = [q for q in QUESTIONS[language] if (q[0] in RECEIVED_SUBJECTS) == received]
             subject, text = choices[index % len(choices)]
             earliest = order.placed_at + timedelta(hours=1)
-            delivered = order.shipments.exclude(delivered_at=None).values_list(
-                "delivered_at", flat=True
-            )
+            delivered = [
+                at
+                for at in order.shipments.values_list("delivered_at", flat=True)
+                if at is not None
+            ]
             if received and delivered:
-                earliest = max(earliest, max(delivered))
+                earliest = max(earliest, *delivered)
             written_at[f"demo-{index}"] = earliest
             result = message_receive(
                 inbound=InboundMessage(
