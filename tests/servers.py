@@ -38,6 +38,8 @@ def server_env(**extra: str) -> dict[str, str]:
     env["DATABASE_URL"] = test_database_url()
     env["DJANGO_SETTINGS_MODULE"] = "helpdesk.settings"
     env["PYTHONUNBUFFERED"] = "1"
+    # A server process answers with the bot exactly when the test running it does.
+    env["CHATBOT_DEFAULT_ENABLED"] = "1" if settings.CHATBOT_DEFAULT_ENABLED else "0"
     env.update(extra)
     return env
 

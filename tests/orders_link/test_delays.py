@@ -211,7 +211,7 @@ def test_the_notice_speaks_the_customers_language_with_estimate_and_link(email_c
     shipment(english, promised_date=TODAY - DAY)
     scan_and_send()
     text = DelayNotice.objects.get(shipment__order__contact=english).message.text
-    assert "did not arrive by March 9, 2026 as we promised" in text
+    assert "did not arrive by 9 March 2026 as we promised" in text
     assert "We do not have a new delivery date yet" in text
 
 
