@@ -71,8 +71,11 @@ async def test_sockets_from_other_origins_are_refused(inbox, origin):
 
 
 async def test_unknown_widget_is_refused(inbox):
-    connected, code = await socket(inbox, key="nope").connect()
+    comm = socket(inbox, key="nope")
+    connected, code = await comm.connect()
     assert (connected, code) == (False, 4404)
+    # The refused socket's consumer ends with the client, leaving no task on the layer.
+    await comm.disconnect()
 
 
 async def test_visitor_writes_agent_replies_live_and_a_resend_is_stored_once(inbox):
