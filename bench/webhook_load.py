@@ -112,8 +112,9 @@ def main() -> None:
     worker_env = {**env, "DATABASE_POOL_MAX_SIZE": "2", "DATABASE_POOL_MIN_SIZE": "1"}
     ports = [_stack.free_port() for _ in range(args.processes)]
 
+    # The customers' messages only: the bot's answers to them are stored in the same inbox.
     def stored_count() -> int:
-        return Message.objects.filter(inbox=inbox).count()
+        return Message.objects.filter(inbox=inbox, direction="in").count()
 
     with ExitStack() as stack:
         servers = [stack.enter_context(_stack.daphne(port, env)) for port in ports]
@@ -123,7 +124,9 @@ def main() -> None:
         )
 
     stored = stored_count()
-    distinct = Message.objects.filter(inbox=inbox).values("external_id").distinct().count()
+    distinct = (
+        Message.objects.filter(inbox=inbox, direction="in").values("external_id").distinct().count()
+    )
     accepted = result["ok"] + result["warmup_ok"]
     elapsed = result["elapsed"]
     # A request the client gave up on (its timeout) may still have been stored: only a
