@@ -36,6 +36,18 @@ def _bot_off_unless_asked(settings, request):
 
 
 @pytest.fixture(autouse=True)
+def _no_redis_pause_left_over():
+    """After Redis fails, a process leaves it alone for a few seconds; a fault test's pause
+    ends with that test instead of silencing the next one's tasks and live updates."""
+    from helpdesk import celery
+    from helpdesk.tickets import events, inbound_queue
+
+    celery._broker_paused_until = 0.0
+    events._layer_paused_until = 0.0
+    inbound_queue._wakes_paused_until = 0.0
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks():
     """Tasks run in-process in every lane, except in tests that start a real worker."""
     from helpdesk.celery import app
