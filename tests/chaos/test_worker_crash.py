@@ -120,7 +120,7 @@ def test_a_worker_killed_mid_send_sends_nothing_twice_and_the_rest_once(db, monk
             for n, address in enumerate(addresses)
         ]
         # Handed to the private broker as the reply's commit would.
-        broker = Celery(broker=redis.url)
+        broker = Celery(broker=redis.url, set_as_current=False)
         for reply in replies:
             assert reply.delivery_state == DeliveryState.QUEUED
             broker.send_task("helpdesk.tickets.tasks.message_deliver_task", args=[reply.pk])
