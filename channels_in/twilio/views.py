@@ -2,93 +2,57 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from channels_in.base import RejectedInput
-from channels_in.registry import get_adapter
 from channels_in.twilio.adapter import form_fields, message_sid
-from channels_in.twilio.selectors import inbox_for_webhook, outbound_media_for_token
+from channels_in.twilio.selectors import outbound_media_for_token
 from channels_in.twilio.services import twilio_status_record
+from channels_in.webhooks import Webhook, inbox_webhook
+from helpdesk.contracts import ChannelAdapter
 from helpdesk.security.files import file_response
 from helpdesk.tickets.inbound_queue import raw_inbound_accept
 from helpdesk.tickets.models import Inbox, InboxKind
 
-logger = logging.getLogger(__name__)
-
 TWILIO_KINDS = (InboxKind.SMS, InboxKind.WHATSAPP)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Twilio posts forms; a multipart body would also leave request.body unreadable.
+FORM = "application/x-www-form-urlencoded"
 
 
 def _twiml() -> HttpResponse:
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
 
 
-FORM = "application/x-www-form-urlencoded"
+def _form(request: HttpRequest, inbox: Inbox, adapter: ChannelAdapter) -> dict[str, str]:
+    return form_fields(request.body)
 
 
-def _not_a_form() -> HttpResponse:
-    # Twilio posts forms; a multipart body would also leave request.body unreadable.
-    return HttpResponse(
-        f"Twilio webhooks are {FORM}.", status=415, content_type="text/plain; charset=utf-8"
-    )
-
-
-def _refuse(exc: RejectedInput) -> HttpResponse:
-    return HttpResponse(exc.reason, status=exc.status, content_type="text/plain; charset=utf-8")
-
-
-@csrf_exempt
-@require_POST
-def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
-    """Check the signature, keep the message to be received by a worker, answer at once.
+@inbox_webhook(*TWILIO_KINDS, name="Twilio", content_type=FORM, parse=_form, remember=True)
+def twilio_webhook(request: HttpRequest, hook: Webhook) -> HttpResponse:
+    """Keep the message to be received by a worker, answer at once.
 
     Status callbacks sent to this address are applied here and now (one cheap update).
     """
-    inbox = inbox_for_webhook(webhook_key=webhook_key, kinds=TWILIO_KINDS)
-    if inbox is None:
-        raise Http404
-    if request.content_type != FORM:
-        return _not_a_form()
-    adapter = get_adapter(inbox.kind)
-    try:
-        adapter.verify(request, config=inbox.config)
-        fields = form_fields(request.body)
-        status = fields.get("MessageStatus", "").lower()
-        if status and status != "received" and "Body" not in fields:
-            twilio_status_record(inbox=inbox, fields=fields)
-            return _twiml()
-        sid = message_sid(fields)
-    except RejectedInput as exc:
-        logger.info("Twilio webhook refused for inbox %s: %s", inbox.pk, exc.reason)
-        return _refuse(exc)
+    fields = hook.payload
+    status = fields.get("MessageStatus", "").lower()
+    if status and status != "received" and "Body" not in fields:
+        twilio_status_record(inbox=hook.inbox, fields=fields)
+        return _twiml()
     # Stored once per MessageSid: a redelivery is answered the same and received once.
     raw_inbound_accept(
-        inbox=inbox,
+        inbox=hook.inbox,
         payload=request.body,
-        external_id=sid,
-        source=f"twilio:{inbox.kind}",
-        content_type="application/x-www-form-urlencoded",
+        external_id=message_sid(fields),
+        source=f"twilio:{hook.inbox.kind}",
+        content_type=FORM,
     )
     return _twiml()
 
 
-@csrf_exempt
-@require_POST
-def twilio_status(request: HttpRequest, inbox_id: int) -> HttpResponse:
-    inbox = get_object_or_404(Inbox, pk=inbox_id, kind__in=TWILIO_KINDS)
-    if request.content_type != FORM:
-        return _not_a_form()
-    try:
-        get_adapter(inbox.kind).verify(request, config=inbox.config)
-        fields = form_fields(request.body)
-    except RejectedInput as exc:
-        return _refuse(exc)
-    twilio_status_record(inbox=inbox, fields=fields)
+@inbox_webhook(*TWILIO_KINDS, name="Twilio", lookup="pk", content_type=FORM, parse=_form)
+def twilio_status(request: HttpRequest, hook: Webhook) -> HttpResponse:
+    twilio_status_record(inbox=hook.inbox, fields=hook.payload)
     return HttpResponse(status=204)
 
 
