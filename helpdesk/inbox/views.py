@@ -17,7 +17,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
@@ -82,13 +81,6 @@ from helpdesk.tickets.services import (
     tickets_merge,
 )
 from orders_link.models import Order
-
-_COUNTRIES = {
-    "FR": gettext_lazy("France"),
-    "GB": gettext_lazy("United Kingdom"),
-    "BE": gettext_lazy("Belgium"),
-    "DE": gettext_lazy("Germany"),
-}
 
 
 class AgentRequest(HttpRequest):
@@ -290,7 +282,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         # Read by the customer panel like properties of the order.
         setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
         setattr(order, "admin_url", order_admin_url(order))  # noqa: B010
-        setattr(order, "country_name", _COUNTRIES.get(order.country, order.country))  # noqa: B010
     past = list(
         tickets_visible_to(request.user)
         .filter(contact=contact)
