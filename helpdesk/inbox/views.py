@@ -461,6 +461,7 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
     post = request.POST
     user = request.user
+    before = _properties(ticket)
     try:
         if action == "status":
             status_form = StatusForm(post)
@@ -526,9 +527,65 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404
     except DomainError as exc:
+        if _wants_json(request):
+            return JsonResponse({"error": str(exc)}, status=400)
         messages.error(request, str(exc))
         return redirect("inbox:ticket_detail", pk=ticket.pk)
+    if _wants_json(request) and action in PROPERTY_ACTIONS:
+        ticket.refresh_from_db()
+        return JsonResponse(
+            {
+                "ok": True,
+                "text": _property_text(ticket, action),
+                "undo": _property_undo(action, before, _properties(ticket)),
+            }
+        )
     return redirect("inbox:ticket_detail", pk=ticket.pk)
+
+
+# The properties the ticket page applies as soon as they change (with an undo).
+PROPERTY_ACTIONS = {"status", "priority", "assign", "team", "tags"}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _properties(ticket: Ticket) -> dict:
+    return {
+        "status": ticket.status,
+        "priority": str(ticket.priority),
+        "assignee": str(ticket.assignee_id or ""),
+        "team": str(ticket.team_id or ""),
+        "tags": set(ticket.tags.values_list("name", flat=True)),
+    }
+
+
+def _property_undo(action: str, before: dict, after: dict) -> dict:
+    """The form data that puts the property back as it was before this change."""
+    if action == "tags":
+        return {
+            "add": ",".join(sorted(before["tags"] - after["tags"])),
+            "remove": sorted(after["tags"] - before["tags"]),
+        }
+    name = "assignee" if action == "assign" else action
+    return {name: before[name]}
+
+
+def _property_text(ticket: Ticket, action: str) -> str:
+    """What just changed, in the agent's words, for the page's "Undo" notice."""
+    if action == "status":
+        return _("Status: %(value)s") % {"value": ticket.get_status_display()}
+    if action == "priority":
+        return _("Priority: %(value)s") % {"value": ticket.get_priority_display()}
+    if action == "assign":
+        profile = getattr(ticket.assignee, "agent_profile", None) if ticket.assignee else None
+        name = profile.name if profile else (ticket.assignee or _("Nobody"))
+        return _("Assignee: %(value)s") % {"value": name}
+    if action == "team":
+        return _("Team: %(value)s") % {"value": ticket.team or _("No team")}
+    names = ", ".join(ticket.tags.order_by("name").values_list("name", flat=True))
+    return _("Tags: %(value)s") % {"value": names or _("none")}
 
 
 # --- Other pages ---------------------------------------------------------------------------
