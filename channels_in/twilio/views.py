@@ -17,6 +17,7 @@ from channels_in.twilio.services import twilio_status_record
 from helpdesk.security.files import file_response
 from helpdesk.tickets.inbound_queue import raw_inbound_accept
 from helpdesk.tickets.models import Inbox, InboxKind
+from helpdesk.tickets.selectors import inbox_for_address
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +55,44 @@ def twilio_webhook(request: HttpRequest, webhook_key: str) -> HttpResponse:
         raise Http404
     if request.content_type != FORM:
         return _not_a_form()
-    adapter = get_adapter(inbox.kind)
     try:
-        adapter.verify(request, config=inbox.config)
+        get_adapter(inbox.kind).verify(request, config=inbox.config)
         fields = form_fields(request.body)
+    except RejectedInput as exc:
+        logger.info("Twilio webhook refused for inbox %s: %s", inbox.pk, exc.reason)
+        return _refuse(exc)
+    return _accept(request, inbox, fields)
+
+
+@csrf_exempt
+@require_POST
+def twilio_numbers_webhook(request: HttpRequest) -> HttpResponse:
+    """One address for every Twilio number: the message lands in the inbox its ``To`` number
+    is one of the addresses of (set on the settings page)."""
+    if request.content_type != FORM:
+        return _not_a_form()
+    try:
+        # Twilio's signature does not depend on the inbox: checked before ``To`` is trusted.
+        get_adapter(InboxKind.SMS).verify(request, config={})
+        fields = form_fields(request.body)
+    except RejectedInput as exc:
+        logger.info("Twilio webhook refused: %s", exc.reason)
+        return _refuse(exc)
+    inbox = inbox_for_address(address=fields.get("To", ""), kinds=_kinds_for(fields))
+    if inbox is None:
+        return HttpResponse(
+            "No inbox has this number.", status=404, content_type="text/plain; charset=utf-8"
+        )
+    return _accept(request, inbox, fields)
+
+
+def _kinds_for(fields: dict[str, str]) -> list[str]:
+    to = fields.get("To", "").strip().lower()
+    return [InboxKind.WHATSAPP] if to.startswith("whatsapp:") else [InboxKind.SMS]
+
+
+def _accept(request: HttpRequest, inbox: Inbox, fields: dict[str, str]) -> HttpResponse:
+    try:
         status = fields.get("MessageStatus", "").lower()
         if status and status != "received" and "Body" not in fields:
             twilio_status_record(inbox=inbox, fields=fields)

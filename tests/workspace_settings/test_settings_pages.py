@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from helpdesk.accounts.models import AgentProfile, Role
+from helpdesk.accounts.models import AgentProfile
 from helpdesk.inbox.models import CannedResponse
 from helpdesk.inbox.selectors import canned_in_language_order
 from helpdesk.sla.models import BusinessCalendar, SlaPolicy
@@ -16,17 +16,6 @@ from helpdesk.workspace_settings.models import SettingsChange
 from tests.factories import AgentFactory, InboxFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(db):
-    return AgentFactory(username="maria", profile__role=Role.MANAGER)
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 WEEK = {
