@@ -96,7 +96,14 @@ def bot_settings_for(inbox: Inbox) -> BotSettings:
 
 
 def bot_answers(inbox: Inbox) -> bool:
-    return inbox.enabled and bot_settings_for(inbox).enabled
+    """The inbox's switch (``config["bot_enabled"]``, set by the inbox page and the bot's
+    settings page alike) when set, else its bot settings."""
+    if not inbox.enabled:
+        return False
+    switch = (inbox.config or {}).get("bot_enabled")
+    if switch is not None:
+        return bool(switch)
+    return bot_settings_for(inbox).enabled
 
 
 def _hours(inbox: Inbox, bot: BotSettings) -> dict[str, Any]:
