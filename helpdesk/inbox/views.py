@@ -309,7 +309,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "agents": list(_agents()),
-        "teams": list(Team.objects.order_by("name")),
+        "teams": list(Team.objects.filter(active=True).order_by("name")),
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),

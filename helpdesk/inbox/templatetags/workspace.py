@@ -6,6 +6,7 @@ from django import template
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
+from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import IdentityKind
 from helpdesk.inbox.event_words import event_words
 from helpdesk.tickets.models import InboxKind
@@ -34,6 +35,21 @@ def channel_name(kind: str) -> str:
 def channel_icon(kind: str) -> str:
     """The ui.css icon class of a channel (``ui-channel-sms`` for SMS and phone)."""
     return "sms" if kind in {"sms", "phone"} else str(kind)
+
+
+@register.simple_tag
+def message_links(message: Any) -> list[tuple[str, str]]:
+    """``{% message_links message as links %}``: the (url, label) pairs the message's channel
+    adds under it (email: the formatted original). The core names no channel: each adapter
+    owns its own links (``message_links(message)``, optional)."""
+    if not message.inbox_id:
+        return []
+    try:
+        adapter = get_adapter(message.inbox.kind)
+    except LookupError:
+        return []
+    links = getattr(adapter, "message_links", None)
+    return list(links(message)) if links is not None else []
 
 
 @register.filter
