@@ -17,6 +17,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/merge/", contacts.contact_merge_view, name="contact_merge"),
     path("mentions/", views.mentions, name="mentions"),
+    path("preferences/", preferences.profile, name="profile"),
     path("preferences/language/", preferences.language_set, name="language_set"),
     path("outbox/", views.outbox, name="outbox"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),
