@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
+from helpdesk.contacts.models import IdentityClaim
 from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
@@ -83,6 +84,7 @@ from helpdesk.tickets.services import (
     tickets_bulk_apply,
     tickets_merge,
 )
+from helpdesk.tickets.services.claims import identity_claim_confirm, identity_claims_pending_for
 from orders_link.models import Order, Shipment
 from orders_link.selectors import order_admin_url
 
@@ -305,6 +307,9 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # "Claims to be X, unverified": a visitor who named a known customer's address.
+        "claims": identity_claims_pending_for(contact_id=contact.pk),
+        "now_time": timezone.now(),
         # What a conversation handler (the bot) learnt before handing over, shown on top.
         "handover_note": ticket.messages.filter(
             kind=MessageKind.NOTE, metadata__event="bot_handover"
@@ -511,6 +516,18 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
             ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
         elif action == "unlink_order":
             ticket_link_order(ticket=ticket, order=None, actor=user)
+        elif action == "confirm_claim":
+            value = post.get("claim", "")
+            claim = get_object_or_404(
+                IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
+                pk=int(value) if value.isdigit() else 0,
+            )
+            identity_claim_confirm(claim=claim, actor=user)
+            messages.success(
+                request,
+                _("Confirmed: this conversation now belongs to %(address)s's contact.")
+                % {"address": claim.address},
+            )
         elif action == "merge_contact":
             value = post.get("contact", "")
             other = get_object_or_404(

@@ -108,6 +108,17 @@ offline.appendChild(emailLabel);
 offline.appendChild(emailInput);
 offline.appendChild(emailBtn);
 
+// A known customer's address: a one-time code went there, typed here to prove it.
+var codeForm = el("form", { "class": "offline code", hidden: "", novalidate: "" });
+codeForm.appendChild(el("p", { id: "hd-code-text" }, t.code_sent));
+var codeLabel = el("label", { "for": "hd-code" }, t.code_label);
+var codeInput = el("input", { id: "hd-code", name: "code", inputmode: "numeric",
+  autocomplete: "one-time-code", maxlength: "6", required: "", "aria-describedby": "hd-code-text" });
+var codeBtn = el("button", { type: "submit" }, t.code_send);
+codeForm.appendChild(codeLabel);
+codeForm.appendChild(codeInput);
+codeForm.appendChild(codeBtn);
+
 var form = el("form", { "class": "compose" });
 var textLabel = el("label", { "for": "hd-text", "class": "visually-hidden" }, t.placeholder);
 var text = el("textarea", { id: "hd-text", name: "text", rows: "2", placeholder: t.placeholder,
@@ -160,6 +171,7 @@ panel.appendChild(status);
 panel.appendChild(log);
 panel.appendChild(typing);
 panel.appendChild(offline);
+panel.appendChild(codeForm);
 panel.appendChild(form);
 root.appendChild(panel);
 root.appendChild(bubble);
@@ -337,6 +349,17 @@ function connect() {
     } else if (data.type === "email_saved") {
       offline.hidden = true;
       showStatus(t.email_saved);
+    } else if (data.type === "code_sent") {
+      offline.hidden = true;
+      codeForm.hidden = false;
+      showStatus("");
+      codeInput.focus();
+    } else if (data.type === "code_accepted") {
+      codeForm.hidden = true;
+      showStatus(t.code_accepted);
+    } else if (data.type === "error" && data.error === "bad_code") {
+      codeInput.value = "";
+      showStatus(data.reason || t.bad_code, "error");
     } else if (data.type === "error") {
       if (data.error === "origin_refused") { refuse(); return; }
       if (data.error === "customer_signature_invalid") {
@@ -415,7 +438,13 @@ file.addEventListener("change", function () {
 offline.addEventListener("submit", function (event) {
   event.preventDefault();
   if (!emailInput.checkValidity()) { showStatus(t.bad_email); return; }
-  transmit({ type: "email", email: emailInput.value.trim() });
+  transmit({ type: "email", email: emailInput.value.trim(), language: lang });
+});
+
+codeForm.addEventListener("submit", function (event) {
+  event.preventDefault();
+  if (!codeInput.value.trim()) { return; }
+  transmit({ type: "code", code: codeInput.value.trim() });
 });
 
 function mount() {

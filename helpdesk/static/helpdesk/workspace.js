@@ -349,6 +349,23 @@
     }
   });
 
+  // --- Rule editor: a row's value suggests the names of what its field or action names -----
+  var nameLists = document.getElementById("rule-name-lists");
+  if (nameLists) {
+    var lists = JSON.parse(nameLists.textContent);
+    var suggest = function (row) {
+      var chooser = row.querySelector("select");
+      var value = row.querySelector("input[name$='-value']");
+      if (!chooser || !value) return;
+      var kind = lists[chooser.value];
+      if (kind) { value.setAttribute("list", "names-" + kind); } else { value.removeAttribute("list"); }
+    };
+    document.querySelectorAll("[data-rule-row]").forEach(function (row) {
+      suggest(row);
+      row.querySelector("select").addEventListener("change", function () { suggest(row); });
+    });
+  }
+
   // --- Keyboard shortcuts ------------------------------------------------------------------
   var selected = -1;
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#rows tr[data-ticket]")); }
