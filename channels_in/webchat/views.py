@@ -9,14 +9,14 @@ from functools import cache
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_GET
 
 from channels_in.webchat.selectors import attachment_for_token
+from channels_in.webhooks import inbox_for_key
 from helpdesk.security.files import file_response
-from helpdesk.tickets.models import Inbox, InboxKind
+from helpdesk.tickets.models import InboxKind
 
 
 @cache
@@ -94,7 +94,9 @@ def widget_appearance(inbox: Inbox) -> dict[str, str]:
 
 @require_GET
 def embed_js(request: HttpRequest, webhook_key: str) -> HttpResponse:
-    inbox = get_object_or_404(Inbox, webhook_key=webhook_key, kind=InboxKind.WEBCHAT, enabled=True)
+    inbox = inbox_for_key(webhook_key=webhook_key, kinds=(InboxKind.WEBCHAT,))
+    if inbox is None:
+        raise Http404
     strings = {}
     for code, _name in settings.LANGUAGES:
         with override(code):
