@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from helpdesk.contacts.models import Contact
+from helpdesk.tickets.selectors import is_staff_member, tickets_visible_to
 from orders_link.late import REPORTED_LATE, late_q, shipments_on_the_way
 from orders_link.models import (
     OPEN_ORDER_STATUSES,
@@ -178,8 +179,6 @@ def shipment_delays(*, now: dt.datetime) -> list[Delay]:
 def delay_notices_visible_to(user) -> QuerySet[DelayNotice]:
     """Delay notices for the delayed-orders page: the ones whose ticket the user may see, and
     the ones no ticket carries (the customer could not be reached), for staff only."""
-    from helpdesk.tickets.selectors import is_staff_member, tickets_visible_to
-
     if not is_staff_member(user):
         return DelayNotice.objects.none()
     return DelayNotice.objects.filter(
