@@ -88,7 +88,9 @@ class BotSettingsForm(forms.ModelForm):
         self.fields["allowed"].initial = allowed or list(INTENT_LABELS)
         hours = instance.business_hours or {}
         zones = sorted(available_timezones())
-        self.fields["time_zone"].choices = [(z, z) for z in zones]
+        zone_field = self.fields["time_zone"]
+        assert isinstance(zone_field, forms.ChoiceField)
+        zone_field.choices = [(z, z) for z in zones]
         self.fields["time_zone"].initial = hours.get("time_zone") or settings.TIME_ZONE
         weekly = hours.get("weekly") or {}
         for day in DAYS:
