@@ -148,7 +148,6 @@ class TelegramAdapter:
             ),
             text=text,
             external_id=f"update:{update.update_id}",
-            sent_at=message.edit_date or message.date,
             attachments=attachments,
             language=language if language in {"en", "fr"} else "",
             raw=payload,

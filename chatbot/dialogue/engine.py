@@ -26,6 +26,7 @@ from chatbot.models import (
     VerificationMethod,
 )
 from chatbot.nlu import Understanding
+from helpdesk.sla.selectors import inbox_calendar
 from helpdesk.tickets.models import Inbox, Message, Ticket
 from orders_link.models import Order
 
@@ -104,10 +105,6 @@ def bot_answers(inbox: Inbox) -> bool:
     if switch is not None:
         return bool(switch)
     return bot_settings_for(inbox).enabled
-
-
-def _hours(inbox: Inbox, bot: BotSettings) -> dict[str, Any]:
-    return bot.business_hours or dict(inbox.config or {}).get("business_hours") or {}
 
 
 class Turn:
@@ -585,7 +582,7 @@ class Turn:
         self.conversation.handover_reason = reason
         self.conversation.handed_over_at = timezone.now()
         self._state(ConversationState.HANDED_OVER)
-        when = when_a_person_answers(hours=_hours(self.inbox, self.bot))
+        when = when_a_person_answers(calendar=inbox_calendar(self.inbox))
         if reason == HandoverReason.COMPLAINT:
             first = _("I am sorry about this. I am passing your message to a person.")
         elif reason == HandoverReason.NO_ANSWER:

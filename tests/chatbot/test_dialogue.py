@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from chatbot.models import BotSettings, BotTurn, HandoverReason, TurnOutcome, VerificationMethod
 from helpdesk.contacts.models import ContactIdentity
+from helpdesk.sla.models import BusinessCalendar, OpeningPeriod
 from helpdesk.tickets.models import Handler, Message, MessageKind, Ticket
 from orders_link.models import DelayKind, DelayNotice, NoticeState, OrderStatus, ShipmentStatus
 from tests.chatbot.helpers import say, turns
@@ -390,10 +391,10 @@ def test_knowledge_base_article_not_relevant_enough_is_not_answered(
 
 
 def test_customer_told_when_a_person_answers(widget, django_capture_on_commit_callbacks, settings):
-    BotSettings.objects.create(
-        inbox=widget,
-        business_hours={"time_zone": "Europe/Paris", "weekly": {"mon": [["09:00", "18:00"]]}},
-    )
+    calendar = BusinessCalendar.objects.create(name="Shop", time_zone="Europe/Paris")
+    OpeningPeriod.objects.create(calendar=calendar, weekday=0, opens=dt.time(9), closes=dt.time(18))
+    widget.business_calendar = calendar
+    widget.save()
     reply = say(
         widget,
         "visitor-19",
