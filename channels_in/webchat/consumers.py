@@ -53,6 +53,7 @@ from channels_in.webchat.visitors import visitor_group
 from channels_in.webhooks import inbox_for_key
 from helpdesk.contracts import DomainError
 from helpdesk.security.ratelimit import rate_hit
+from helpdesk.security.sockets import CLOSE_POLICY_VIOLATION, FrameBudget
 from helpdesk.tickets.models import Inbox, InboxKind
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -102,6 +103,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         self.group = ""
+        self.frames = FrameBudget()
         client = self.scope.get("client") or ("", 0)
         self.client_ip = str(client[0] or "")
         key = self.scope["url_route"]["kwargs"]["webhook_key"]
@@ -135,6 +137,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         limit = settings.WEBCHAT_MAX_IMAGE_BYTES * 4 // 3 + settings.WEBCHAT_MAX_TEXT_CHARS * 4
+        if not self.frames.spend():
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+            return
         if bytes_data is not None or text_data is None:
             await self._error("text_frames_only")
             return

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.tickets.models import Direction, MessageKind, Priority, Ticket, TicketStatus
+from helpdesk.tickets.selectors import delayed_order_exists
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -169,8 +170,6 @@ class Facts:
 
     @cached_property
     def order_delayed(self) -> bool:
-        from helpdesk.tickets.selectors import delayed_order_exists
-
         if self.ticket.order_id is None:
             return False
         return Ticket.objects.filter(pk=self.ticket.pk).filter(delayed_order_exists()).exists()

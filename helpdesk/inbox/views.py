@@ -11,11 +11,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -82,7 +85,8 @@ from helpdesk.tickets.services import (
     tickets_merge,
 )
 from helpdesk.tickets.services.claims import identity_claim_confirm, identity_claims_pending_for
-from orders_link.models import Order
+from orders_link.models import Order, Shipment
+from orders_link.selectors import order_admin_url
 
 
 class AgentRequest(HttpRequest):
@@ -197,8 +201,6 @@ def saved_view_delete(request: AgentRequest, pk: int) -> HttpResponse:
 
 
 def _list_url() -> str:
-    from django.urls import reverse
-
     return reverse("inbox:ticket_list")
 
 
@@ -267,8 +269,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
     windows = reply_windows(ticket=ticket, identities=identities, agent=request.user)
-    from orders_link.models import Shipment
-
     orders = list(
         contact.orders.select_related("store")
         .prefetch_related(
@@ -276,10 +276,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         )
         .order_by("-placed_at")[:10]
     )
-    from django.utils.formats import number_format
-
-    from orders_link.selectors import order_admin_url
-
     for order in orders:
         # Read by the customer panel like properties of the order.
         setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
@@ -294,8 +290,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     profile = getattr(request.user, "agent_profile", None)
     canned = CannedResponse.objects.all()
     if profile is not None and not sees_everything(request.user):
-        from django.db.models import Q
-
         canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
     canned = canned_in_language_order(canned, language=ticket.language or ticket.contact.language)
     return {
@@ -621,8 +615,6 @@ def mentions(request: AgentRequest) -> HttpResponse:
 @staff_required
 def outbox(request: AgentRequest) -> HttpResponse:
     """Replies kept here because their channel has no credentials: not really sent."""
-    from django.core.paginator import Paginator
-
     held = (
         Message.objects.filter(
             delivery_state=DeliveryState.OUTBOX, ticket__in=tickets_visible_to(request.user)

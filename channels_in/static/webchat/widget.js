@@ -213,6 +213,23 @@ panel.addEventListener("keydown", function (event) {
   if (event.key === "Escape") { setOpen(false); }
 });
 
+// The text as text, with its web addresses (a tracking link, say) as links that open apart.
+function textWithLinks(value) {
+  var p = el("p", { "class": "text" });
+  var pattern = /https?:\/\/[^\s<>"]+/g;
+  var last = 0;
+  var match;
+  while ((match = pattern.exec(value)) !== null) {
+    var url = match[0].replace(/[.,;:!?)\]]+$/, "");
+    if (match.index > last) { p.appendChild(document.createTextNode(value.slice(last, match.index))); }
+    p.appendChild(el("a", { href: url, target: "_blank", rel: "noopener nofollow" }, url));
+    last = match.index + url.length;
+    pattern.lastIndex = last;
+  }
+  if (last < value.length) { p.appendChild(document.createTextNode(value.slice(last))); }
+  return p;
+}
+
 function render(message) {
   if (seen[message.id]) { return; }
   seen[message.id] = true;
@@ -221,7 +238,7 @@ function render(message) {
     "data-id": String(message.id) });
   var who = message.from === "visitor" ? t.you : (message.author || t.agent);
   item.appendChild(el("span", { "class": "who" }, who));
-  if (message.text) { item.appendChild(el("p", { "class": "text" }, message.text)); }
+  if (message.text) { item.appendChild(textWithLinks(message.text)); }
   if (message.survey) {
     var stars = el("div", { "class": "stars", role: "group", "aria-label": message.text || "" });
     [1, 2, 3, 4, 5].forEach(function (n) {
