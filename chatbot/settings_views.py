@@ -18,7 +18,7 @@ from helpdesk.workspace_settings.views import _form_page, manager_required
 @manager_required
 def bot_inboxes(request: HttpRequest) -> HttpResponse:
     rows = []
-    for inbox in Inbox.objects.select_related("bot_settings").order_by("name"):
+    for inbox in Inbox.objects.select_related("bot_settings", "business_calendar").order_by("name"):
         bot = bot_settings_for(inbox)
         allowed = [INTENT_LABELS[i] for i in bot.allowed_intents or [] if i in INTENT_LABELS]
         rows.append(
@@ -26,7 +26,7 @@ def bot_inboxes(request: HttpRequest) -> HttpResponse:
                 "inbox": inbox,
                 "enabled": inbox.enabled and bot.enabled,
                 "allowed": allowed,
-                "hours": bool(bot.business_hours),
+                "calendar": inbox.business_calendar,
             }
         )
     return render(request, "chatbot/settings_inboxes.html", {"rows": rows})

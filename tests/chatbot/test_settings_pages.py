@@ -1,5 +1,6 @@
 """The bot's section of the workspace settings: managers turn it on or off per inbox, choose the
-questions it answers and the business hours it tells; agents cannot; the bot obeys."""
+questions it answers and the business calendar whose hours it tells; agents cannot; the bot
+obeys."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from chatbot.models import BotSettings, HandoverReason
 from helpdesk.accounts.models import Role
+from helpdesk.sla.models import BusinessCalendar, OpeningPeriod
 from helpdesk.tickets.models import Handler, Ticket
 from helpdesk.workspace_settings.models import SettingsChange
 from tests.chatbot.helpers import say
@@ -23,6 +25,16 @@ def widget(db):
 
 
 @pytest.fixture
+def calendar(db):
+    """Open Wednesdays from 10:15 to 17:00, Paris time."""
+    shop = BusinessCalendar.objects.create(name="Shop hours", time_zone="Europe/Paris")
+    OpeningPeriod.objects.create(
+        calendar=shop, weekday=2, opens=dt.time(10, 15), closes=dt.time(17, 0)
+    )
+    return shop
+
+
+@pytest.fixture
 def manager_client(client, db):
     client.force_login(AgentFactory(username="maria", profile__role=Role.MANAGER))
     return client
@@ -32,14 +44,7 @@ def _form(**overrides):
     data = {
         "enabled": "on",
         "allowed": ["order_status", "delivery_time"],
-        "time_zone": "Europe/Paris",
-        "hours_mon": "09:00-12:30, 14:00-18:00",
-        "hours_tue": "09:00-18:00",
-        "hours_wed": "",
-        "hours_thu": "",
-        "hours_fri": "09:00-18:00",
-        "hours_sat": "",
-        "hours_sun": "",
+        "calendar": "",
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
@@ -53,25 +58,20 @@ def test_the_settings_navigation_shows_the_bot_section(manager_client, widget):
 
 
 def test_manager_saves_the_bot_settings_of_an_inbox_and_the_bot_obeys(
-    manager_client, widget, django_capture_on_commit_callbacks
+    manager_client, widget, calendar, django_capture_on_commit_callbacks
 ):
-    response = manager_client.post(f"/settings/bot/{widget.pk}/", _form())
+    response = manager_client.post(f"/settings/bot/{widget.pk}/", _form(calendar=calendar.pk))
     assert response.status_code == 302
     saved = BotSettings.objects.get(inbox=widget)
     assert saved.enabled is True
     assert saved.allowed_intents == ["delivery_time", "order_status"]
-    assert saved.business_hours == {
-        "time_zone": "Europe/Paris",
-        "weekly": {
-            "mon": [["09:00", "12:30"], ["14:00", "18:00"]],
-            "tue": [["09:00", "18:00"]],
-            "fri": [["09:00", "18:00"]],
-        },
-    }
+    widget.refresh_from_db()
+    assert widget.business_calendar == calendar
     assert SettingsChange.objects.filter(section="bot").exists()
-    # The form shows what was saved.
+    # The form and the list show what was saved.
     page = manager_client.get(f"/settings/bot/{widget.pk}/").content.decode()
-    assert "09:00-12:30, 14:00-18:00" in page
+    assert f'<option value="{calendar.pk}" selected>' in page
+    assert "Shop hours" in manager_client.get("/settings/bot/").content.decode()
 
     # A question the inbox leaves to agents is handed over at once...
     c = django_capture_on_commit_callbacks
@@ -82,10 +82,10 @@ def test_manager_saves_the_bot_settings_of_an_inbox_and_the_bot_obeys(
 
 
 def test_business_hours_from_the_settings_page_are_told_to_the_customer(
-    manager_client, widget, django_capture_on_commit_callbacks, monkeypatch
+    manager_client, widget, calendar, django_capture_on_commit_callbacks, monkeypatch
 ):
-    hours = _form(hours_mon="", hours_tue="", hours_fri="", hours_wed="10:15-17:00")
-    assert manager_client.post(f"/settings/bot/{widget.pk}/", hours).status_code == 302
+    chosen = _form(calendar=calendar.pk)
+    assert manager_client.post(f"/settings/bot/{widget.pk}/", chosen).status_code == 302
     # Tuesday 20:00 in Paris: the next person is there on Wednesday from 10:15.
     tuesday_evening = dt.datetime(2026, 12, 1, 20, 0, tzinfo=ZoneInfo("Europe/Paris"))
     monkeypatch.setattr(timezone, "now", lambda: tuesday_evening)
@@ -119,10 +119,8 @@ def test_turning_the_bot_off_leaves_new_conversations_to_agents(
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"hours_mon": "9h-18h"}, "hours_mon"),
-        ({"hours_tue": "18:00-09:00"}, "hours_tue"),
-        ({"hours_fri": "25:00-26:00"}, "hours_fri"),
-        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"calendar": "999999"}, "calendar"),
+        ({"calendar": "nine"}, "calendar"),
         ({"allowed": []}, "allowed"),
     ],
 )
