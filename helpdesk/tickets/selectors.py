@@ -11,7 +11,10 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile
+from helpdesk.contacts.models import Contact
 from helpdesk.tickets.models import Handler, Inbox, InboxAddress, Ticket, inbox_address_key
+from orders_link.late import shipments_late
+from orders_link.models import Order
 
 
 def _profile(user: User | AnonymousUser) -> AgentProfile | None:
@@ -73,25 +76,19 @@ def inboxes_visible_to(user: User | AnonymousUser) -> QuerySet[Inbox]:
 
 def delayed_order_exists(*, today: date | None = None, ref: str = "order_id") -> Exists:
     """True for rows whose order (``ref``) has a late shipment, as the delay scan defines it
-    (``orders_link.selectors.shipments_late``)."""
-    from orders_link.selectors import shipments_late
-
+    (``orders_link.late``)."""
     today = today or timezone.localdate()
     return Exists(shipments_late(today=today).filter(order=OuterRef(ref)))
 
 
 def orders_visible_to(user: User | AnonymousUser):
     """Orders of contacts the user has a visible ticket with (every order for managers)."""
-    from orders_link.models import Order
-
     if sees_everything(user):
         return Order.objects.all()
     return Order.objects.filter(contact__in=tickets_visible_to(user).values("contact_id"))
 
 
 def contacts_visible_to(user: User | AnonymousUser):
-    from helpdesk.contacts.models import Contact
-
     if sees_everything(user):
         return Contact.objects.all()
     return Contact.objects.filter(pk__in=tickets_visible_to(user).values("contact_id"))
