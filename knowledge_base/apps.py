@@ -27,5 +27,9 @@ class KnowledgeBaseConfig(AppConfig):
 
         inbox_selectors.register_ticket_search(ticket_ids_matching)
 
-        # Indexing follows the core's domain events.
+        # Indexing follows the core's domain events, and every save or delete of an indexed
+        # model (the admin, scripts); a periodic task catches up with bulk writes.
         import knowledge_base.search.subscribers  # noqa: F401
+        from knowledge_base.search import signals
+
+        signals.connect()
