@@ -49,7 +49,7 @@ def _queue(action: str, kind: str, ids: Iterable[int]) -> None:
         _enqueue(action, kind, sorted(ids))
         return
     pending: defaultdict[tuple[str, str], set[int]] | None = getattr(_local, "pending", None)
-    if pending is None or not any(f is _flush for _s, f, _r in connection.run_on_commit):
+    if pending is None or not any(entry[1] is _flush for entry in connection.run_on_commit):
         # No callback of ours waits any more: the transaction that gathered these rows
         # rolled back (its callbacks went with it), so they are dropped too.
         pending = _local.pending = defaultdict(set)

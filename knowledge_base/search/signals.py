@@ -21,7 +21,7 @@ INDEXED = {
 }
 
 
-def _kind(sender: type) -> tuple[str, set[str]] | None:
+def _kind(sender: Any) -> tuple[str, set[str]] | None:
     return INDEXED.get(sender._meta.label)
 
 
