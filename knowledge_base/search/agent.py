@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Reverse
 
@@ -239,7 +239,12 @@ def _find(
                 messages = backend.search_messages(query=parsed, visible=visible, limit=CAP)
         except SearchTimeout:
             raise
+        except DatabaseError as error:
+            # The transaction cannot go on: answer with what was found (nothing yet).
+            logger.exception("search: ticket search failed")
+            raise SearchTimeout from error
         except Exception:
+            # An external backend failed: the records found in the database still answer.
             logger.exception("search: ticket search failed")
             subjects, messages = [], []
         found.capped = len(subjects) >= CAP or len(messages) >= CAP

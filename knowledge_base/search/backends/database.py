@@ -220,17 +220,16 @@ class DatabaseBackend:
             )
         tsquery = _pg_tsquery(query)
         rule, rule_params = _visible_rule(visible)
-        subject_sql, subject_params = _pg_newest("ticket", tsquery, rule, rule_params, limit)
-        message_sql, message_params = _pg_newest("message", tsquery, rule, rule_params, limit)
-        sql = (
-            f"(SELECT 's', * FROM ({subject_sql}) s) "  # noqa: S608 (no user input)
-            f"UNION ALL (SELECT 'm', * FROM ({message_sql}) m)"
-        )
-        params = [*subject_params, *message_params]
         subjects: list[TextMatch] = []
         messages: list[TextMatch] = []
         with statement_timeout(), connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            subject_sql, subject_params = _pg_newest("ticket", tsquery, rule, rule_params, limit)
+            message_sql, message_params = _pg_newest("message", tsquery, rule, rule_params, limit)
+            sql = (
+                f"(SELECT 's', * FROM ({subject_sql}) s) "  # noqa: S608 (no user input)
+                f"UNION ALL (SELECT 'm', * FROM ({message_sql}) m)"
+            )
+            cursor.execute(sql, [*subject_params, *message_params])
             for source, pk, ticket_id in cursor.fetchall():
                 match = TextMatch(pk=pk, ticket_id=ticket_id, score=0.0)
                 (subjects if source == "s" else messages).append(match)
