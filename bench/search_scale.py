@@ -11,6 +11,11 @@ phone number (typed in national format), a tracking number and an order number, 
 manager and as an agent (goal: p95 <= 100 ms); of help-centre searches over 2,000 articles
 (goal: p95 <= 50 ms); and the index build throughput (GIN rebuild of the stored tsvector
 columns, and the Python stemming the SQLite index runs per row).
+
+--profile: instead of timing, count the queries of one search of each kind (Django's
+CaptureQueriesContext) and print each one's EXPLAIN (ANALYZE, BUFFERS), run as searches run
+(no JIT, no parallel workers); FULL_PLANS=1 prints whole plans, PROFILE_KINDS=word,phone
+chooses the kinds. The load average is printed before the load and around the searches.
 """
 
 from __future__ import annotations
