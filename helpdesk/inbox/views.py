@@ -11,16 +11,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
+from helpdesk.contacts.models import IdentityClaim
 from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
@@ -81,14 +84,9 @@ from helpdesk.tickets.services import (
     tickets_bulk_apply,
     tickets_merge,
 )
-from orders_link.models import Order
-
-_COUNTRIES = {
-    "FR": gettext_lazy("France"),
-    "GB": gettext_lazy("United Kingdom"),
-    "BE": gettext_lazy("Belgium"),
-    "DE": gettext_lazy("Germany"),
-}
+from helpdesk.tickets.services.claims import identity_claim_confirm, identity_claims_pending_for
+from orders_link.models import Order, Shipment
+from orders_link.selectors import order_admin_url
 
 
 class AgentRequest(HttpRequest):
@@ -203,8 +201,6 @@ def saved_view_delete(request: AgentRequest, pk: int) -> HttpResponse:
 
 
 def _list_url() -> str:
-    from django.urls import reverse
-
     return reverse("inbox:ticket_list")
 
 
@@ -273,8 +269,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
     windows = reply_windows(ticket=ticket, identities=identities, agent=request.user)
-    from orders_link.models import Shipment
-
     orders = list(
         contact.orders.select_related("store")
         .prefetch_related(
@@ -282,15 +276,10 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         )
         .order_by("-placed_at")[:10]
     )
-    from django.utils.formats import number_format
-
-    from orders_link.selectors import order_admin_url
-
     for order in orders:
         # Read by the customer panel like properties of the order.
         setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
         setattr(order, "admin_url", order_admin_url(order))  # noqa: B010
-        setattr(order, "country_name", _COUNTRIES.get(order.country, order.country))  # noqa: B010
     past = list(
         tickets_visible_to(request.user)
         .filter(contact=contact)
@@ -301,8 +290,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     profile = getattr(request.user, "agent_profile", None)
     canned = CannedResponse.objects.all()
     if profile is not None and not sees_everything(request.user):
-        from django.db.models import Q
-
         canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
     canned = canned_in_language_order(canned, language=ticket.language or ticket.contact.language)
     return {
@@ -316,10 +303,13 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "agents": list(_agents()),
-        "teams": list(Team.objects.order_by("name")),
+        "teams": list(Team.objects.filter(active=True).order_by("name")),
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # "Claims to be X, unverified": a visitor who named a known customer's address.
+        "claims": identity_claims_pending_for(contact_id=contact.pk),
+        "now_time": timezone.now(),
         # What a conversation handler (the bot) learnt before handing over, shown on top.
         "handover_note": ticket.messages.filter(
             kind=MessageKind.NOTE, metadata__event="bot_handover"
@@ -470,6 +460,7 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
     post = request.POST
     user = request.user
+    before = _properties(ticket)
     try:
         if action == "status":
             status_form = StatusForm(post)
@@ -525,6 +516,18 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
             ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
         elif action == "unlink_order":
             ticket_link_order(ticket=ticket, order=None, actor=user)
+        elif action == "confirm_claim":
+            value = post.get("claim", "")
+            claim = get_object_or_404(
+                IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
+                pk=int(value) if value.isdigit() else 0,
+            )
+            identity_claim_confirm(claim=claim, actor=user)
+            messages.success(
+                request,
+                _("Confirmed: this conversation now belongs to %(address)s's contact.")
+                % {"address": claim.address},
+            )
         elif action == "merge_contact":
             value = post.get("contact", "")
             other = get_object_or_404(
@@ -535,9 +538,65 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404
     except DomainError as exc:
+        if _wants_json(request):
+            return JsonResponse({"error": str(exc)}, status=400)
         messages.error(request, str(exc))
         return redirect("inbox:ticket_detail", pk=ticket.pk)
+    if _wants_json(request) and action in PROPERTY_ACTIONS:
+        ticket.refresh_from_db()
+        return JsonResponse(
+            {
+                "ok": True,
+                "text": _property_text(ticket, action),
+                "undo": _property_undo(action, before, _properties(ticket)),
+            }
+        )
     return redirect("inbox:ticket_detail", pk=ticket.pk)
+
+
+# The properties the ticket page applies as soon as they change (with an undo).
+PROPERTY_ACTIONS = {"status", "priority", "assign", "team", "tags"}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _properties(ticket: Ticket) -> dict:
+    return {
+        "status": ticket.status,
+        "priority": str(ticket.priority),
+        "assignee": str(ticket.assignee_id or ""),
+        "team": str(ticket.team_id or ""),
+        "tags": set(ticket.tags.values_list("name", flat=True)),
+    }
+
+
+def _property_undo(action: str, before: dict, after: dict) -> dict:
+    """The form data that puts the property back as it was before this change."""
+    if action == "tags":
+        return {
+            "add": ",".join(sorted(before["tags"] - after["tags"])),
+            "remove": sorted(after["tags"] - before["tags"]),
+        }
+    name = "assignee" if action == "assign" else action
+    return {name: before[name]}
+
+
+def _property_text(ticket: Ticket, action: str) -> str:
+    """What just changed, in the agent's words, for the page's "Undo" notice."""
+    if action == "status":
+        return _("Status: %(value)s") % {"value": ticket.get_status_display()}
+    if action == "priority":
+        return _("Priority: %(value)s") % {"value": ticket.get_priority_display()}
+    if action == "assign":
+        profile = getattr(ticket.assignee, "agent_profile", None) if ticket.assignee else None
+        name = profile.name if profile else (ticket.assignee or _("Nobody"))
+        return _("Assignee: %(value)s") % {"value": name}
+    if action == "team":
+        return _("Team: %(value)s") % {"value": ticket.team or _("No team")}
+    names = ", ".join(ticket.tags.order_by("name").values_list("name", flat=True))
+    return _("Tags: %(value)s") % {"value": names or _("none")}
 
 
 # --- Other pages ---------------------------------------------------------------------------
@@ -556,8 +615,6 @@ def mentions(request: AgentRequest) -> HttpResponse:
 @staff_required
 def outbox(request: AgentRequest) -> HttpResponse:
     """Replies kept here because their channel has no credentials: not really sent."""
-    from django.core.paginator import Paginator
-
     held = (
         Message.objects.filter(
             delivery_state=DeliveryState.OUTBOX, ticket__in=tickets_visible_to(request.user)
