@@ -128,20 +128,30 @@ def parse_query(query: str, language: str | None = None) -> ParsedQuery:
     )
 
 
-_FRENCH_ENDING = re.compile(r"(.{2,}?)e(e?s?)")
+# The French endings whose accent the stemmer reads, as typed without it, and with it:
+# past participles ("expedie": "expédié"), "-ère" ("derniere"), "-ès" ("tres"), "-à" ("deja").
+_FRENCH_ENDINGS = (
+    (re.compile(r"(.{2,}?)e(e?s?)"), r"\1é\2"),
+    (re.compile(r"(.+)ere(s?)"), r"\1ère\2"),
+    (re.compile(r"(.+)es"), r"\1ès"),
+    (re.compile(r"(.+)a"), r"\1à"),
+)
 
 
 def spellings(word: str, language: str | None) -> list[str]:
     """What a query word is stemmed as: itself (accents kept); its folded spelling, whose stem
     is what text written without accents is indexed under; and, in French, for a word typed
-    without accents, the same word with a final "é": the accent most often left out is a past
-    participle's, so "expedie" finds "expédiée" and "remboursee" finds "remboursée"."""
+    without accents, the same word with the accent of its ending put back (a French ending's
+    accent changes its stem), so "expedie" finds "expédiée" and "remboursee" finds
+    "remboursée"."""
     found = [word]
     folded = fold(word)
     if folded != word:
         found.append(folded)
-    elif language == "fr" and (ending := _FRENCH_ENDING.fullmatch(word)):
-        found.append(f"{ending[1]}é{ending[2]}")
+    elif language == "fr":
+        for pattern, accented in _FRENCH_ENDINGS:
+            if ending := pattern.fullmatch(word):
+                found.append(ending.expand(accented))
     return found
 
 
