@@ -13,10 +13,12 @@ before = importlib.import_module("knowledge_base.migrations.0003_search_postgres
 
 TOKENS = "hword, hword_part, word, asciiword, asciihword, hword_asciipart"
 
-# The lexemes one by one (a whole vector's text form could gain an unescaped quote: unaccent
-# turns some letters, such as the modifier letter apostrophe, into one).
+# Unaccenting a vector's text form is fast; but unaccent turns a few letters (such as the
+# modifier letter apostrophe) into a quote or a backslash, which would break that text: a
+# vector holding one is unaccented lexeme by lexeme.
+QUOTES = "\u0149\u02b9\u02bb\u02bc\u02bd\u02c8\u2018\u2019\u201b\u2032\u2216\ufe68\uff07\uff3c"
 FUNCTIONS = """
-CREATE OR REPLACE FUNCTION helpdesk_fold(v tsvector) RETURNS tsvector
+CREATE OR REPLACE FUNCTION helpdesk_fold_lexemes(v tsvector) RETURNS tsvector
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
     SELECT coalesce(string_agg(
         '''' || replace(replace({schema}.unaccent('{schema}.unaccent'::regdictionary, lexeme),
@@ -25,6 +27,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
             SELECT p::text || w FROM unnest(positions, weights) AS x(p, w)), ',') END,
         ' '), '')::tsvector
     FROM unnest(v)
+$f$;
+CREATE OR REPLACE FUNCTION helpdesk_fold(v tsvector) RETURNS tsvector
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
+    SELECT CASE WHEN t ~ '[{quotes}]' THEN {home}.helpdesk_fold_lexemes(v)
+        ELSE {schema}.unaccent('{schema}.unaccent'::regdictionary, t)::tsvector END
+    FROM (SELECT v::text AS t) s
 $f$;
 CREATE OR REPLACE FUNCTION helpdesk_fold(q tsquery) RETURNS tsquery
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $f$
@@ -79,7 +87,9 @@ def forward(apps, schema_editor):
             "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'"
         )
         schema = cursor.fetchone()[0]
-    schema_editor.execute(FUNCTIONS.replace("{schema}", schema))
+        cursor.execute("SELECT quote_ident(current_schema())")
+        home = cursor.fetchone()[0]
+    schema_editor.execute(FUNCTIONS.replace("{schema}", schema).replace("{home}", home).replace("{quotes}", QUOTES))
     _mappings(schema_editor, unaccent=False)
     _vectors(schema_editor, fold=True)
 
@@ -91,6 +101,7 @@ def backward(apps, schema_editor):
     _vectors(schema_editor, fold=False)
     schema_editor.execute("DROP FUNCTION IF EXISTS helpdesk_fold(tsvector)")
     schema_editor.execute("DROP FUNCTION IF EXISTS helpdesk_fold(tsquery)")
+    schema_editor.execute("DROP FUNCTION IF EXISTS helpdesk_fold_lexemes(tsvector)")
 
 
 class Migration(migrations.Migration):

@@ -112,3 +112,9 @@ def test_postgresql_vectors_are_stemmed_then_folded(articles):
     # which stays escaped in the vector.
     assert vector == "'expedi':2 'hawai''':3 'rembours':1"
     assert query == "( 'rembours' | 'rembourse' ) & 'expe':*"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT helpdesk_fold(setweight(to_tsvector('helpdesk_fr', %s), 'A'))::text",
+            ["Noël : commande remboursée, noel"],
+        )
+        assert cursor.fetchone()[0] == "'command':2A 'noel':1A,4A 'rembours':3A"
