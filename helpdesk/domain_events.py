@@ -50,6 +50,7 @@ class DomainEvent:
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 _SUBSCRIBERS: dict[type[DomainEvent], list[Callable[[Any], None]]] = {}
 _IN_TRANSACTION: dict[type[DomainEvent], list[Callable[..., Any]]] = {}
+_BATCH: list[tuple[tuple[type[DomainEvent], ...], Callable[[list[Any]], None]]] = []
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -198,6 +199,22 @@ def subscriber(
     return register
 
 
+def batch_subscriber(
+    *types: type[DomainEvent],
+) -> Callable[[Callable[[list[Any]], None]], Callable[[list[Any]], None]]:
+    """Register the decorated function for the events of these types that one commit
+    published, all at once (a receive batch's messages: one read, one trip to the live
+    layer), after the other subscribers."""
+
+    def register(fn: Callable[[list[Any]], None]) -> Callable[[list[Any]], None]:
+        key = _name(fn)
+        _BATCH[:] = [(t, f) for t, f in _BATCH if _name(f) != key]
+        _BATCH.append((types, fn))
+        return fn
+
+    return register
+
+
 def _registry(in_transaction: bool) -> dict[type[DomainEvent], list[Callable[..., Any]]]:
     return _IN_TRANSACTION if in_transaction else _SUBSCRIBERS
 
@@ -299,16 +316,27 @@ def batched() -> Iterator[None]:
 
 
 def dispatch(*payloads: str) -> None:
-    """Run every subscriber of each event, each in its own transaction; record failures."""
+    """Run every subscriber of each event, each in its own transaction, then the batch
+    subscribers with their events; record failures."""
+    events = []
     for payload in payloads:
         event = event_from_json(payload)
+        events.append((payload, event))
         for fn in subscribers(type(event)):
-            try:
-                with transaction.atomic():
-                    fn(event)
-            except Exception as exc:
-                logger.exception("Subscriber %s failed on %s", _name(fn), payload)
-                failure_record(subscriber=_name(fn), payload=payload, error=exc)
+            _run_after_commit(fn, event, payload)
+    for types, fn in list(_BATCH):
+        mine = [(payload, event) for payload, event in events if isinstance(event, types)]
+        if mine:
+            _run_after_commit(fn, [event for _p, event in mine], mine[0][0])
+
+
+def _run_after_commit(fn: Callable[[Any], None], argument: Any, payload: str) -> None:
+    try:
+        with transaction.atomic():
+            fn(argument)
+    except Exception as exc:
+        logger.exception("Subscriber %s failed on %s", _name(fn), payload)
+        failure_record(subscriber=_name(fn), payload=payload, error=exc)
 
 
 def failure_record(*, subscriber: str, payload: str, error: BaseException) -> None:

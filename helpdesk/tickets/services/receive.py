@@ -299,7 +299,6 @@ class _ReceiveBatch:
         (no reopening, clocks, rules or handler turn)."""
         ticket = self.tickets.get(ticket.pk, ticket)
         message = self.message_store(inbound, ticket, identity, raw, ThreadingReason.CLAIMED)
-        events.message_event(message, created_ticket=False)
         domain_events.emit(
             domain_events.MessageClaimed(
                 ticket_id=ticket.pk,
@@ -355,7 +354,6 @@ class _ReceiveBatch:
         _automations_run(ticket, trigger=trigger, rules=self.rules(trigger))
         if ticket.inbox_id == self.inbox.pk:
             self.touched[ticket.contact_id] = ticket
-        events.message_event(message, created_ticket=created)
         return ReceiveResult("created" if created else "threaded", ticket, message)
 
     def thread(
