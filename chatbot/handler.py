@@ -8,12 +8,14 @@ import logging
 import time
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from chatbot.dialogue.engine import Outcome, Turn, bot_answers
 from chatbot.dialogue.orders import delay_notice_ticket
 from chatbot.dialogue.replies import reply_render
+from chatbot.labels import INTENT_LABELS, LANGUAGE_LABELS
 from chatbot.models import (
     BotConversation,
     BotTurn,
@@ -81,6 +83,17 @@ def handover_summary_text(conversation: BotConversation, *, intent: str, languag
     return "\n".join(lines)
 
 
+def _labels(conversation: BotConversation, *, intent: str, language: str) -> dict[str, str]:
+    """The codes in words, in English: the ticket page translates them for each agent."""
+    with translation.override("en"):
+        return {
+            "reason": _reason_label(conversation.handover_reason),
+            "intent": str(INTENT_LABELS.get(intent, intent)),
+            "language": str(LANGUAGE_LABELS.get(language, language)),
+            "verification": str(conversation.get_verification_display()),
+        }
+
+
 def _hand_over(
     *, ticket: Ticket, conversation: BotConversation, reason: str, intent: str, language: str
 ) -> None:
@@ -94,6 +107,7 @@ def _hand_over(
         "language": language,
         "order": known.number if known is not None else "",
         "verification": conversation.verification,
+        "labels": _labels(conversation, intent=intent, language=language),
         "transcript": transcript(ticket),
     }
     Message.objects.create(
@@ -128,16 +142,19 @@ def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:
     """
     started = time.perf_counter()
     with transaction.atomic():
+        # One statement each for the ticket (with its conversation) and the message (with its
+        # inbox's bot settings and whether it already had its turn): a turn's reads are few.
         ticket = (
-            Ticket.objects.select_for_update()
-            .select_related("contact", "inbox")
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("contact", "inbox", "bot_conversation")
             .filter(pk=ticket_id)
             .first()
         )
         if ticket is None or ticket.handler != Handler.BOT:
             return None
         message = (
-            Message.objects.select_related("identity", "inbox")
+            Message.objects.select_related("identity", "inbox", "inbox__bot_settings")
+            .annotate(answered=Exists(BotTurn.objects.filter(message=OuterRef("pk"))))
             .filter(pk=message_id, ticket=ticket)
             .first()
         )
@@ -145,11 +162,15 @@ def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:
             message is None
             or message.direction != Direction.INBOUND
             or message.kind != MessageKind.MESSAGE
-            or BotTurn.objects.filter(message=message).exists()
+            or message.answered
             or _is_channel_command(message)
         ):
             return None
-        conversation, _created = BotConversation.objects.get_or_create(ticket=ticket)
+        try:
+            conversation = ticket.bot_conversation
+        except BotConversation.DoesNotExist:
+            # The ticket's row is locked: no other turn creates it meanwhile.
+            conversation = BotConversation.objects.create(ticket=ticket)
         if conversation.state == ConversationState.HANDED_OVER:
             return None
         inbox = message.inbox or ticket.inbox

@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from django.http import HttpRequest
 
-    from helpdesk.tickets.models import Message, Ticket
-
 __all__ = [
     "AfterReceive",
     "ChannelAdapter",
@@ -126,11 +124,14 @@ class ReceiveResult:
 
     ``claimed_by`` names the inbound interceptor (helpdesk.conversation) that claimed the
     message for an existing ticket (outcome "threaded"), or is empty.
+
+    ``ticket`` and ``message`` are the stored ``helpdesk.tickets.models`` Ticket and Message:
+    typed loosely, since this module imports nothing of the core's models.
     """
 
     outcome: Outcome
-    ticket: Ticket
-    message: Message
+    ticket: Any
+    message: Any
     claimed_by: str = ""
 
 

@@ -499,6 +499,10 @@ WEBCHAT_RATE_IP_CONVERSATIONS = env_bounded_int("WEBCHAT_RATE_IP_CONVERSATIONS",
 WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_bounded_int(
     "WEBCHAT_RATE_IP_CONVERSATION_SECONDS", 600, minimum=1
 )
+# Frames one WebSocket client may send (agents and the widget): a burst, then a steady rate;
+# past it the socket is closed (helpdesk/security/sockets.py).
+WEBSOCKET_FRAME_BURST = env_bounded_int("WEBSOCKET_FRAME_BURST", 40, minimum=1)
+WEBSOCKET_FRAMES_PER_SECOND = env_bounded_int("WEBSOCKET_FRAMES_PER_SECOND", 4, minimum=1)
 # Inbound text stored in a message, per channel (characters); the whole text beyond it is kept
 # as an attachment. HTML beyond its limit is kept only as an attachment.
 HELPDESK_INBOUND_TEXT_LIMITS = {
@@ -546,6 +550,11 @@ HELPDESK_SEARCH_BACKEND = env_pattern(
 )
 # Every search query runs under this statement timeout (a slow search gives no results).
 HELPDESK_SEARCH_TIMEOUT_MS = env_bounded_int("SEARCH_TIMEOUT_MS", 2000, minimum=1)
+# An external search index (Elasticsearch) catches up with rows written in bulk.
+CELERY_BEAT_SCHEDULE["search-catch-up"] = {
+    "task": "knowledge_base.tasks.search_catch_up_task",
+    "schedule": 300.0,
+}
 # Phone numbers typed with a trunk 0 (06 12 34 56 78) are matched in international form.
 HELPDESK_PHONE_COUNTRY_CODE = env_pattern(
     "PHONE_COUNTRY_CODE", "33", r"[1-9][0-9]{0,2}", "a country calling code such as 33"

@@ -13,18 +13,14 @@ from django.db import close_old_connections
 
 from channels_in.email.services import email_ingest
 from helpdesk.tickets.models import Inbox, InboxKind
+from helpdesk.tickets.selectors import inbox_for_address
 
 logger = logging.getLogger(__name__)
 
 
 def inbox_for_recipient(address: str, *, default: Inbox | None = None) -> Inbox | None:
-    """The enabled email inbox whose address (or one of its aliases) is this recipient."""
-    address = address.strip().lower()
-    for inbox in Inbox.objects.filter(kind=InboxKind.EMAIL, enabled=True):
-        names = [inbox.config.get("address", ""), *inbox.config.get("aliases", [])]
-        if address in {name.lower() for name in names if name}:
-            return inbox
-    return default
+    """The enabled email inbox this recipient is one of the addresses of."""
+    return inbox_for_address(address=address, kinds=[InboxKind.EMAIL]) or default
 
 
 def _ingest_for(recipients: list[str], raw: bytes, peer: str, default_id: int | None) -> str:

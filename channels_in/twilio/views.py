@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
 from channels_in.twilio.adapter import form_fields, message_sid
 from channels_in.twilio.selectors import outbound_media_for_token
 from channels_in.twilio.services import twilio_status_record
-from channels_in.webhooks import Webhook, inbox_webhook
-from helpdesk.contracts import ChannelAdapter
+from channels_in.webhooks import Webhook, inbox_webhook, refusal
+from helpdesk.channels import get_adapter
+from helpdesk.contracts import ChannelAdapter, RejectedInput
 from helpdesk.security.files import file_response
 from helpdesk.tickets.inbound_queue import raw_inbound_accept
 from helpdesk.tickets.models import Inbox, InboxKind
+from helpdesk.tickets.selectors import inbox_for_address
+
+logger = logging.getLogger(__name__)
 
 TWILIO_KINDS = (InboxKind.SMS, InboxKind.WHATSAPP)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -34,17 +41,49 @@ def twilio_webhook(request: HttpRequest, hook: Webhook) -> HttpResponse:
 
     Status callbacks sent to this address are applied here and now (one cheap update).
     """
-    fields = hook.payload
+    return _accept(request, hook.inbox, hook.payload)
+
+
+@csrf_exempt
+@require_POST
+def twilio_numbers_webhook(request: HttpRequest) -> HttpResponse:
+    """One address for every Twilio number: the message lands in the inbox its ``To`` number
+    is one of the addresses of (set on the settings page)."""
+    if request.content_type != FORM:
+        return refusal(f"Twilio webhooks are {FORM}.", 415)
+    try:
+        # Twilio's signature does not depend on the inbox: checked before ``To`` is trusted.
+        get_adapter(InboxKind.SMS).verify(request, config={})
+        fields = form_fields(request.body)
+    except RejectedInput as exc:
+        logger.info("Twilio webhook refused: %s", exc.reason)
+        return refusal(exc.reason, exc.status)
+    inbox = inbox_for_address(address=fields.get("To", ""), kinds=_kinds_for(fields))
+    if inbox is None:
+        return refusal("No inbox has this number.", 404)
+    try:
+        return _accept(request, inbox, fields)
+    except RejectedInput as exc:
+        logger.info("Twilio webhook refused for inbox %s: %s", inbox.pk, exc.reason)
+        return refusal(exc.reason, exc.status)
+
+
+def _kinds_for(fields: dict[str, str]) -> list[str]:
+    to = fields.get("To", "").strip().lower()
+    return [InboxKind.WHATSAPP] if to.startswith("whatsapp:") else [InboxKind.SMS]
+
+
+def _accept(request: HttpRequest, inbox: Inbox, fields: dict[str, str]) -> HttpResponse:
     status = fields.get("MessageStatus", "").lower()
     if status and status != "received" and "Body" not in fields:
-        twilio_status_record(inbox=hook.inbox, fields=fields)
+        twilio_status_record(inbox=inbox, fields=fields)
         return _twiml()
     # Stored once per MessageSid: a redelivery is answered the same and received once.
     raw_inbound_accept(
-        inbox=hook.inbox,
+        inbox=inbox,
         payload=request.body,
         external_id=message_sid(fields),
-        source=f"twilio:{hook.inbox.kind}",
+        source=f"twilio:{inbox.kind}",
         content_type=FORM,
     )
     return _twiml()

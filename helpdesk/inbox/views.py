@@ -3,6 +3,7 @@ tickets_visible_to (and friends): an id the user may not see is a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -11,16 +12,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
+from helpdesk.contacts.models import IdentityClaim
 from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
@@ -81,14 +85,9 @@ from helpdesk.tickets.services import (
     tickets_bulk_apply,
     tickets_merge,
 )
-from orders_link.models import Order
-
-_COUNTRIES = {
-    "FR": gettext_lazy("France"),
-    "GB": gettext_lazy("United Kingdom"),
-    "BE": gettext_lazy("Belgium"),
-    "DE": gettext_lazy("Germany"),
-}
+from helpdesk.tickets.services.claims import identity_claim_confirm, identity_claims_pending_for
+from orders_link.models import Order, Shipment
+from orders_link.selectors import order_admin_url
 
 
 class AgentRequest(HttpRequest):
@@ -203,8 +202,6 @@ def saved_view_delete(request: AgentRequest, pk: int) -> HttpResponse:
 
 
 def _list_url() -> str:
-    from django.urls import reverse
-
     return reverse("inbox:ticket_list")
 
 
@@ -273,8 +270,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
     windows = reply_windows(ticket=ticket, identities=identities, agent=request.user)
-    from orders_link.models import Shipment
-
     orders = list(
         contact.orders.select_related("store")
         .prefetch_related(
@@ -282,15 +277,10 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         )
         .order_by("-placed_at")[:10]
     )
-    from django.utils.formats import number_format
-
-    from orders_link.selectors import order_admin_url
-
     for order in orders:
         # Read by the customer panel like properties of the order.
         setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
         setattr(order, "admin_url", order_admin_url(order))  # noqa: B010
-        setattr(order, "country_name", _COUNTRIES.get(order.country, order.country))  # noqa: B010
     past = list(
         tickets_visible_to(request.user)
         .filter(contact=contact)
@@ -301,8 +291,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     profile = getattr(request.user, "agent_profile", None)
     canned = CannedResponse.objects.all()
     if profile is not None and not sees_everything(request.user):
-        from django.db.models import Q
-
         canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
     canned = canned_in_language_order(canned, language=ticket.language or ticket.contact.language)
     return {
@@ -316,10 +304,13 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "agents": list(_agents()),
-        "teams": list(Team.objects.order_by("name")),
+        "teams": list(Team.objects.filter(active=True).order_by("name")),
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # "Claims to be X, unverified": a visitor who named a known customer's address.
+        "claims": identity_claims_pending_for(contact_id=contact.pk),
+        "now_time": timezone.now(),
         # What a conversation handler (the bot) learnt before handing over, shown on top.
         "handover_note": ticket.messages.filter(
             kind=MessageKind.NOTE, metadata__event="bot_handover"
@@ -464,80 +455,198 @@ def canned_preview(request: AgentRequest, pk: int, canned_pk: int) -> JsonRespon
     )
 
 
+def _post_pk(request: AgentRequest, name: str) -> int:
+    value = request.POST.get(name, "").strip().lstrip("#")
+    return int(value) if value.isdigit() else 0
+
+
+def _act_status(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("Unknown status."))
+    ticket_set_status(ticket=ticket, status=form.cleaned_data["status"], actor=request.user)
+    return None
+
+
+def _act_priority(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("Unknown priority."))
+    ticket_set_priority(ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user)
+    return None
+
+
+def _act_assign(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    value = request.POST.get("assignee", "")
+    assignee = None
+    if value == "me":
+        assignee = request.user
+    elif value:
+        assignee = get_object_or_404(_agents(), pk=_post_pk(request, "assignee"))
+    ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+    return None
+
+
+def _act_team(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    value = request.POST.get("team", "")
+    team = get_object_or_404(Team, pk=int(value)) if value.isdigit() else None
+    ticket_set_team(ticket=ticket, team=team, actor=request.user)
+    return None
+
+
+def _act_tags(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    add = [t for t in request.POST.get("add", "").split(",") if t.strip()]
+    remove = request.POST.getlist("remove")
+    ticket_tags_change(ticket=ticket, add=add, remove=remove, actor=request.user)
+    return None
+
+
+def _act_merge(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    target = get_object_or_404(tickets_visible_to(request.user), pk=_post_pk(request, "into"))
+    ticket_merge(source=ticket, target=target, actor=request.user)
+    messages.success(request, _("Merged into #%(id)d.") % {"id": target.pk})
+    return redirect("inbox:ticket_detail", pk=target.pk)
+
+
+def _act_split(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    message = get_object_or_404(Message, pk=_post_pk(request, "message"), ticket=ticket)
+    new = ticket_split(message=message, actor=request.user)
+    messages.success(request, _("Split into #%(id)d.") % {"id": new.pk})
+    return redirect("inbox:ticket_detail", pk=new.pk)
+
+
+def _act_link_order(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    order = get_object_or_404(
+        orders_visible_to(request.user).filter(contact=ticket.contact_id),
+        pk=_post_pk(request, "order"),
+    )
+    ticket_link_order(ticket=ticket, order=order, actor=request.user)
+    return None
+
+
+def _act_unlink_order(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    ticket_link_order(ticket=ticket, order=None, actor=request.user)
+    return None
+
+
+def _act_take_over(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=request.user)
+    return None
+
+
+def _act_merge_contact(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    other = get_object_or_404(
+        contacts_visible_to(request.user).exclude(pk=ticket.contact_id),
+        pk=_post_pk(request, "contact"),
+    )
+    contact_merge(source=other, target=ticket.contact, actor=request.user)
+    return None
+
+
+def _act_confirm_claim(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    claim = get_object_or_404(
+        IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
+        pk=_post_pk(request, "claim"),
+    )
+    identity_claim_confirm(claim=claim, actor=request.user)
+    messages.success(
+        request,
+        _("Confirmed: this conversation now belongs to %(address)s's contact.")
+        % {"address": claim.address},
+    )
+    return None
+
+
+# What an agent can do from the ticket page: each returns its own response, or None to come
+# back to the ticket.
+TICKET_ACTIONS: dict[str, Callable[[AgentRequest, Ticket], HttpResponse | None]] = {
+    "status": _act_status,
+    "priority": _act_priority,
+    "assign": _act_assign,
+    "team": _act_team,
+    "tags": _act_tags,
+    "merge": _act_merge,
+    "split": _act_split,
+    "link_order": _act_link_order,
+    "unlink_order": _act_unlink_order,
+    "take_over": _act_take_over,
+    "merge_contact": _act_merge_contact,
+    "confirm_claim": _act_confirm_claim,
+}
+
+
 @staff_required
 @require_POST
 def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
-    post = request.POST
-    user = request.user
+    act = TICKET_ACTIONS.get(action)
+    if act is None:
+        raise Http404
+    before = _properties(ticket)
     try:
-        if action == "status":
-            status_form = StatusForm(post)
-            if not status_form.is_valid():
-                raise DomainError(_("Unknown status."))
-            ticket_set_status(ticket=ticket, status=status_form.cleaned_data["status"], actor=user)
-        elif action == "priority":
-            priority_form = PriorityForm(post)
-            if not priority_form.is_valid():
-                raise DomainError(_("Unknown priority."))
-            ticket_set_priority(
-                ticket=ticket, priority=priority_form.cleaned_data["priority"], actor=user
-            )
-        elif action == "assign":
-            value = post.get("assignee", "")
-            assignee = None
-            if value == "me":
-                assignee = user
-            elif value:
-                assignee = get_object_or_404(_agents(), pk=int(value) if value.isdigit() else 0)
-            ticket_assign(ticket=ticket, assignee=assignee, actor=user)
-        elif action == "team":
-            value = post.get("team", "")
-            team = get_object_or_404(Team, pk=int(value)) if value.isdigit() else None
-            ticket_set_team(ticket=ticket, team=team, actor=user)
-        elif action == "tags":
-            add = [t for t in post.get("add", "").split(",") if t.strip()]
-            ticket_tags_change(ticket=ticket, add=add, remove=post.getlist("remove"), actor=user)
-        elif action == "merge":
-            value = post.get("into", "").strip().lstrip("#")
-            target = get_object_or_404(
-                tickets_visible_to(user), pk=int(value) if value.isdigit() else 0
-            )
-            ticket_merge(source=ticket, target=target, actor=user)
-            messages.success(request, _("Merged into #%(id)d.") % {"id": target.pk})
-            return redirect("inbox:ticket_detail", pk=target.pk)
-        elif action == "split":
-            value = post.get("message", "")
-            message = get_object_or_404(
-                Message, pk=int(value) if value.isdigit() else 0, ticket=ticket
-            )
-            new = ticket_split(message=message, actor=user)
-            messages.success(request, _("Split into #%(id)d.") % {"id": new.pk})
-            return redirect("inbox:ticket_detail", pk=new.pk)
-        elif action == "link_order":
-            value = post.get("order", "")
-            order = get_object_or_404(
-                orders_visible_to(user).filter(contact=ticket.contact_id),
-                pk=int(value) if value.isdigit() else 0,
-            )
-            ticket_link_order(ticket=ticket, order=order, actor=user)
-        elif action == "take_over":
-            ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
-        elif action == "unlink_order":
-            ticket_link_order(ticket=ticket, order=None, actor=user)
-        elif action == "merge_contact":
-            value = post.get("contact", "")
-            other = get_object_or_404(
-                contacts_visible_to(user).exclude(pk=ticket.contact_id),
-                pk=int(value) if value.isdigit() else 0,
-            )
-            contact_merge(source=other, target=ticket.contact, actor=user)
-        else:
-            raise Http404
+        response = act(request, ticket)
     except DomainError as exc:
+        if _wants_json(request):
+            return JsonResponse({"error": str(exc)}, status=400)
         messages.error(request, str(exc))
         return redirect("inbox:ticket_detail", pk=ticket.pk)
+    if response is not None:
+        return response
+    if _wants_json(request) and action in PROPERTY_ACTIONS:
+        ticket.refresh_from_db()
+        return JsonResponse(
+            {
+                "ok": True,
+                "text": _property_text(ticket, action),
+                "undo": _property_undo(action, before, _properties(ticket)),
+            }
+        )
     return redirect("inbox:ticket_detail", pk=ticket.pk)
+
+
+# The properties the ticket page applies as soon as they change (with an undo).
+PROPERTY_ACTIONS = {"status", "priority", "assign", "team", "tags"}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _properties(ticket: Ticket) -> dict:
+    return {
+        "status": ticket.status,
+        "priority": str(ticket.priority),
+        "assignee": str(ticket.assignee_id or ""),
+        "team": str(ticket.team_id or ""),
+        "tags": set(ticket.tags.values_list("name", flat=True)),
+    }
+
+
+def _property_undo(action: str, before: dict, after: dict) -> dict:
+    """The form data that puts the property back as it was before this change."""
+    if action == "tags":
+        return {
+            "add": ",".join(sorted(before["tags"] - after["tags"])),
+            "remove": sorted(after["tags"] - before["tags"]),
+        }
+    name = "assignee" if action == "assign" else action
+    return {name: before[name]}
+
+
+def _property_text(ticket: Ticket, action: str) -> str:
+    """What just changed, in the agent's words, for the page's "Undo" notice."""
+    if action == "status":
+        return _("Status: %(value)s") % {"value": ticket.get_status_display()}
+    if action == "priority":
+        return _("Priority: %(value)s") % {"value": ticket.get_priority_display()}
+    if action == "assign":
+        profile = getattr(ticket.assignee, "agent_profile", None) if ticket.assignee else None
+        name = profile.name if profile else (ticket.assignee or _("Nobody"))
+        return _("Assignee: %(value)s") % {"value": name}
+    if action == "team":
+        return _("Team: %(value)s") % {"value": ticket.team or _("No team")}
+    names = ", ".join(ticket.tags.order_by("name").values_list("name", flat=True))
+    return _("Tags: %(value)s") % {"value": names or _("none")}
 
 
 # --- Other pages ---------------------------------------------------------------------------
@@ -556,8 +665,6 @@ def mentions(request: AgentRequest) -> HttpResponse:
 @staff_required
 def outbox(request: AgentRequest) -> HttpResponse:
     """Replies kept here because their channel has no credentials: not really sent."""
-    from django.core.paginator import Paginator
-
     held = (
         Message.objects.filter(
             delivery_state=DeliveryState.OUTBOX, ticket__in=tickets_visible_to(request.user)

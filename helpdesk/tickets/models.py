@@ -4,9 +4,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import IdentityKind
 
 
@@ -65,6 +67,18 @@ class Inbox(models.Model):
         related_name="inboxes",
         verbose_name=_("default team"),
     )
+    business_calendar = models.ForeignKey(
+        "sla.BusinessCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inboxes",
+        verbose_name=_("business hours"),
+        help_text=_(
+            "When people answer here (the chat widget, the bot's hand-over), holidays "
+            "included. Empty: always."
+        ),
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -86,15 +100,45 @@ class Inbox(models.Model):
             return ""
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from helpdesk.channels import get_adapter
-
         try:
             adapter = get_adapter(self.kind)
         except LookupError:
             raise ValidationError({"kind": _("This kind of inbox is not available.")}) from None
         self.config = adapter.clean_config(self.config or {})
+
+
+def inbox_address_key(*, kind: str, address: str) -> str:
+    """How an inbox address is stored and looked up: an email address in lower case, an SMS
+    number as E.164, a WhatsApp number as ``whatsapp:`` and E.164 (as Twilio writes it in
+    ``To``), so that one Twilio number can be both an SMS and a WhatsApp inbox."""
+    address = address.strip()
+    if kind == InboxKind.EMAIL:
+        return address.lower()
+    if address.lower().startswith("whatsapp:"):
+        address = address[len("whatsapp:") :]
+    return f"whatsapp:{address}" if kind == InboxKind.WHATSAPP else address
+
+
+class InboxAddress(models.Model):
+    """One address customers write to that lands in an inbox: several email addresses or
+    Twilio numbers can be routed to one inbox; an address lands in one inbox only. Stored as
+    ``inbox_address_key`` writes it."""
+
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("inbox")
+    )
+    address = models.CharField(_("address"), max_length=254)
+
+    class Meta:
+        ordering = ["inbox", "address"]
+        verbose_name = _("inbox address")
+        verbose_name_plural = _("inbox addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["address"], name="inbox_address_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
 
 
 class Tag(models.Model):

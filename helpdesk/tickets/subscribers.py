@@ -7,8 +7,9 @@ import logging
 from django.db import transaction
 
 from helpdesk import conversation, domain_events
-from helpdesk.domain_events import MessageReceived
-from helpdesk.tickets.models import Handler, Ticket
+from helpdesk.domain_events import MessageClaimed, MessageReceived
+from helpdesk.tickets import events
+from helpdesk.tickets.models import Direction, Handler, MessageKind, Ticket
 from helpdesk.tickets.services.handover import ticket_hand_over
 
 logger = logging.getLogger(__name__)
@@ -35,3 +36,31 @@ def conversation_take_turn(event: MessageReceived) -> None:
             error=exc,
         )
         ticket_hand_over(ticket=ticket, reason="handler_error")
+
+
+@domain_events.batch_subscriber(MessageReceived, MessageClaimed)
+def messages_announce(received: list[MessageReceived | MessageClaimed]) -> None:
+    """Live ``message.created`` events for the customers' messages a commit stored: one read
+    of their tickets (team and assignee as committed, for who may see them), one trip to the
+    channel layer."""
+    tickets = {
+        t["pk"]: t
+        for t in Ticket.objects.filter(pk__in={e.ticket_id for e in received}).values(
+            "pk", "team_id", "assignee_id", "inbox_id"
+        )
+    }
+    with events.batched():
+        for event in received:
+            ticket = tickets.get(event.ticket_id)
+            if ticket is None:
+                continue
+            events.message_created_publish(
+                ticket_id=event.ticket_id,
+                inbox_id=ticket["inbox_id"],
+                team_id=ticket["team_id"],
+                assignee_id=ticket["assignee_id"],
+                message_id=event.message_id,
+                direction=Direction.INBOUND,
+                kind=MessageKind.MESSAGE,
+                created_ticket=isinstance(event, MessageReceived) and event.created_ticket,
+            )

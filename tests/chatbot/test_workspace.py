@@ -41,7 +41,8 @@ def test_the_ticket_shows_the_hand_over_with_its_transcript(
     top = page.index('id="handover"')
     assert top < page.index('class="timeline') if 'class="timeline' in page else True
     section = page[top : page.index("</section>", top)]
-    assert "contact_human" in section and "fr" in section
+    assert "contact_human" in section and "Asking for a person" in section
+    assert "French" in section and "Not verified" in section
     assert "Bonjour, où est ma commande 31337 ?" in section
     assert "je veux parler à un conseiller" in section
 

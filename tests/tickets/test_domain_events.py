@@ -173,3 +173,32 @@ def test_receive_reply_and_status_emit_their_events(seen):
     message_receive(inbound=inbound(inbox, text="It never came", external_id="e-2"))
     assert TicketStatusChanged(ticket_id=ticket.pk, old="solved", new="open") in seen
     assert [e.created_ticket for e in seen if isinstance(e, MessageReceived)] == [False]
+
+
+def test_a_batch_is_announced_live_by_one_subscriber_in_one_trip(monkeypatch):
+    from helpdesk.automations.models import Rule
+    from helpdesk.tickets import events, subscribers
+    from helpdesk.tickets.services import messages_receive
+    from tests.factories import TeamFactory
+
+    trips: list[list] = []
+    monkeypatch.setattr(events, "_send", lambda items: trips.append(list(items)))
+    team = TeamFactory()
+    Rule.objects.create(
+        name="to the team", trigger="created", actions=[{"type": "assign_team", "value": team.pk}]
+    )
+    inbox = InboxFactory(kind="email")
+
+    results = messages_receive(
+        inbounds=[inbound(inbox, external_id="b-1"), inbound(inbox, "And?", external_id="b-2")]
+    )
+
+    assert subscribers.messages_announce in [f for _t, f in domain_events._BATCH]
+    created = [
+        event for trip in trips for _groups, event in trip if event["type"] == "message.created"
+    ]
+    assert [(e["message"], e["new_ticket"], e["team"]) for e in created] == [
+        (results[0].message.pk, True, team.pk),
+        (results[1].message.pk, False, team.pk),
+    ]
+    assert len([t for t in trips if any(e["type"] == "message.created" for _g, e in t)]) == 1

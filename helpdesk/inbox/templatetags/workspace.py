@@ -4,6 +4,7 @@ from typing import Any
 
 from django import template
 from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import IdentityKind
@@ -49,3 +50,23 @@ def message_links(message: Any) -> list[tuple[str, str]]:
         return []
     links = getattr(adapter, "message_links", None)
     return list(links(message)) if links is not None else []
+
+
+@register.filter
+def country_name(code: str) -> str:
+    """``{{ "DE"|country_name }}``: an ISO 3166 country code in the reader's language
+    ("Germany", "Allemagne"); an unknown code stays as it is."""
+    return country_in_words(code)
+
+
+def country_in_words(code: str, language: str | None = None) -> str:
+    from babel import Locale, UnknownLocaleError
+
+    code = (code or "").upper()
+    if not code:
+        return ""
+    try:
+        locale = Locale.parse((language or get_language() or "en").replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        locale = Locale("en")
+    return str(locale.territories.get(code, code))

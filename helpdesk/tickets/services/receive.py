@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +21,6 @@ from helpdesk.contracts import (
     Sender,
 )
 from helpdesk.security.inbound import inbound_bounded
-from helpdesk.sla.selectors import sla_policies_active
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     AuthorType,
@@ -37,15 +38,15 @@ from helpdesk.tickets.models import (
 from helpdesk.tickets.rules import rules_active
 from helpdesk.tickets.services.common import (
     _automations_run,
-    _sla_status_change,
-    _ticket_start_clocks,
     _update_many,
     attachment_store,
     stored_files_cleanup,
     ticket_status_event,
 )
 from helpdesk.tickets.threading import ticket_for_inbound
-from orders_link.models import Order
+
+if TYPE_CHECKING:
+    from orders_link.models import Order
 
 logger = logging.getLogger(__name__)
 
@@ -99,14 +100,32 @@ class _ReceiveBatch:
 
     def __init__(self, inbounds: list[InboundMessage]) -> None:
         self.inbox = Inbox.objects.select_related("team").get(pk=inbounds[0].inbox_id)
+        self.stored = self._stored_read(inbounds)
+        self.raws = deque(RawInbound.objects.bulk_create(self._raws_fresh(inbounds)))
+        self.identities = self._identities_read(inbounds)
+        self.known_contacts = {identity.contact_id for identity in self.identities.values()}
+        self.new_identities = self._identities_create(inbounds)
+        self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
+        # One instance per ticket for the whole batch, saved once at its end.
+        self.tickets: dict[int, Ticket] = {}
+        self.unsaved: dict[int, set[str]] = {}
+        self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
+        self._rules: dict[str, list] = {}
+
+    def _stored_read(self, inbounds: list[InboundMessage]) -> dict[str, Message]:
+        """The batch's messages already stored here, by external id (repeated deliveries)."""
         external_ids = {i.external_id for i in inbounds if i.external_id}
-        self.stored: dict[str, Message] = {}
-        if external_ids:
+        if not external_ids:
+            return {}
+        return {
+            message.external_id or "": message
             for message in Message.objects.select_related("ticket").filter(
                 inbox=self.inbox, external_id__in=external_ids
-            ):
-                self.stored[message.external_id or ""] = message
-        # The raw payloads of the messages that are not duplicates, in one statement.
+            )
+        }
+
+    def _raws_fresh(self, inbounds: list[InboundMessage]) -> list[RawInbound]:
+        """The raw payloads of the messages that are not duplicates, to store in one statement."""
         fresh, seen = [], set(self.stored)
         for inbound in inbounds:
             if inbound.external_id:
@@ -123,31 +142,23 @@ class _ReceiveBatch:
                         status=RawStatus.ACCEPTED,
                     )
                 )
-        self.raws = deque(RawInbound.objects.bulk_create(fresh))
+        return fresh
+
+    @staticmethod
+    def _identities_read(inbounds: list[InboundMessage]) -> dict[tuple[str, str], ContactIdentity]:
+        """The senders' known identities, one statement per kind of address."""
         by_kind: dict[str, set[str]] = {}
         for inbound in inbounds:
             by_kind.setdefault(inbound.sender.kind, set()).add(
                 normalize_address(inbound.sender.kind, inbound.sender.address)
             )
-        self.identities: dict[tuple[str, str], ContactIdentity] = {}
+        identities: dict[tuple[str, str], ContactIdentity] = {}
         for kind, addresses in by_kind.items():
             for identity in ContactIdentity.objects.select_related("contact").filter(
                 kind=kind, address__in=addresses
             ):
-                self.identities[(kind, identity.address)] = identity
-        self.known_contacts = {identity.contact_id for identity in self.identities.values()}
-        self.new_identities = self._identities_create(inbounds)
-        self.with_orders = set(
-            Order.objects.filter(contact_id__in=self.known_contacts)
-            .values_list("contact_id", flat=True)
-            .distinct()
-        )
-        self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
-        # One instance per ticket for the whole batch, saved once at its end.
-        self.tickets: dict[int, Ticket] = {}
-        self.unsaved: dict[int, set[str]] = {}
-        self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
-        self._rules: dict[str, list] = {}
+                identities[(kind, identity.address)] = identity
+        return identities
 
     def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str]]:
         """Senders never seen before, each with a new contact, from their first message;
@@ -196,10 +207,6 @@ class _ReceiveBatch:
         ):
             latest.setdefault(ticket.contact_id, ticket)
         return latest
-
-    @cached_property
-    def sla_policies(self) -> list:
-        return sla_policies_active()
 
     def rules(self, trigger: str) -> list:
         if trigger not in self._rules:
@@ -292,7 +299,6 @@ class _ReceiveBatch:
         (no reopening, clocks, rules or handler turn)."""
         ticket = self.tickets.get(ticket.pk, ticket)
         message = self.message_store(inbound, ticket, identity, raw, ThreadingReason.CLAIMED)
-        events.message_event(message, created_ticket=False)
         domain_events.emit(
             domain_events.MessageClaimed(
                 ticket_id=ticket.pk,
@@ -322,13 +328,11 @@ class _ReceiveBatch:
         _update_many(Contact, contacts)
 
     def receive(self, inbound: InboundMessage) -> ReceiveResult:
-        inbox = self.inbox
         if inbound.external_id:
             existing = self.stored.get(inbound.external_id)
             if existing is not None:
                 return ReceiveResult("duplicate", existing.ticket, existing)
-
-        inbound = inbound_bounded(inbound, kind=inbox.kind)  # caps, NUL characters
+        inbound = inbound_bounded(inbound, kind=self.inbox.kind)  # caps, NUL characters
         now = timezone.now()
         raw = self.raws.popleft() if inbound.raw else None
         identity = self.identity_for(inbound, now)
@@ -337,58 +341,74 @@ class _ReceiveBatch:
             contact.language = inbound.language
             contact.save(update_fields=["language", "updated_at"])
 
-        claim = conversation.inbound_claim(inbound=inbound, inbox=inbox, contact=contact)
+        claim = conversation.inbound_claim(inbound=inbound, inbox=self.inbox, contact=contact)
         if claim is not None:
             return self.claimed(inbound, identity, raw, *claim)
 
-        ticket, reason = ticket_for_inbound(
-            inbound=inbound, inbox=inbox, contact=contact, now=now, recent=self.recent
-        )
-        created = ticket is None
-        if ticket is not None:
-            ticket = self.tickets.setdefault(ticket.pk, ticket)
-        else:
-            ticket = Ticket.objects.create(
-                contact=contact,
-                inbox=inbox,
-                team=inbox.team,
-                subject=_subject_for(inbound),
-                language=inbound.language or contact.language,
-                last_message_at=now,
-                last_inbound_at=now,
-            )
-            self.tickets[ticket.pk] = ticket
+        ticket, reason, created = self.thread(inbound, contact, now)
         message = self.message_store(inbound, ticket, identity, raw, reason)
         if not created:
-            self.unsaved.setdefault(ticket.pk, set()).update(_ticket_touch_inbound(ticket, now=now))
-        if ticket.order_id is None and contact.pk in self.with_orders:
-            ticket_link_order_from_message(ticket=ticket, message=message)
-        if created:
-            _ticket_start_clocks(ticket, policies=self.sla_policies)
+            self.note_unsaved(ticket, _ticket_touch_inbound(ticket, now=now))
+        self.announce(ticket, message, created=created)
         trigger = "created" if created else "updated"
         _automations_run(ticket, trigger=trigger, rules=self.rules(trigger))
-        if ticket.inbox_id == inbox.pk:
+        if ticket.inbox_id == self.inbox.pk:
             self.touched[ticket.contact_id] = ticket
-        events.message_event(message, created_ticket=created)
+        return ReceiveResult("created" if created else "threaded", ticket, message)
+
+    def thread(
+        self, inbound: InboundMessage, contact: Contact, now: datetime
+    ) -> tuple[Ticket, str, bool]:
+        """The ticket the message joins, or a new one: (ticket, threading reason, created)."""
+        ticket, reason = ticket_for_inbound(
+            inbound=inbound, inbox=self.inbox, contact=contact, now=now, recent=self.recent
+        )
+        if ticket is not None:
+            return self.tickets.setdefault(ticket.pk, ticket), reason, False
+        ticket = Ticket.objects.create(
+            contact=contact,
+            inbox=self.inbox,
+            team=self.inbox.team,
+            subject=_subject_for(inbound),
+            language=inbound.language or contact.language,
+            last_message_at=now,
+            last_inbound_at=now,
+        )
+        self.tickets[ticket.pk] = ticket
+        return ticket, reason, True
+
+    def note_unsaved(self, ticket: Ticket, fields: Iterable[str]) -> None:
+        if fields:
+            self.unsaved.setdefault(ticket.pk, set()).update(fields)
+
+    def announce(self, ticket: Ticket, message: Message, *, created: bool) -> None:
+        """``TicketCreated`` and ``MessageReceived``: their in-transaction subscribers (SLA
+        clocks, the order the message is about) act now, before the rules run; the others
+        after commit."""
+        fields: set[str] = set()
         if created:
-            domain_events.emit(
+            fields = domain_events.emit(
                 domain_events.TicketCreated(
                     ticket_id=ticket.pk,
-                    inbox_id=inbox.pk,
-                    channel=inbox.kind,
-                    contact_id=contact.pk,
-                )
+                    inbox_id=self.inbox.pk,
+                    channel=self.inbox.kind,
+                    contact_id=ticket.contact_id,
+                ),
+                ticket=ticket,
             )
-        domain_events.emit(
+        fields |= domain_events.emit(
             domain_events.MessageReceived(
                 ticket_id=ticket.pk,
                 message_id=message.pk,
-                inbox_id=inbox.pk,
-                channel=inbox.kind,
+                inbox_id=self.inbox.pk,
+                channel=self.inbox.kind,
                 created_ticket=created,
-            )
+            ),
+            ticket=ticket,
+            message=message,
         )
-        return ReceiveResult("created" if created else "threaded", ticket, message)
+        if fields:  # saved now: the rules that run next may read the row again
+            ticket.save(update_fields=sorted(fields | {"updated_at"}))
 
 
 def ticket_open(
@@ -412,17 +432,6 @@ def ticket_open(
     )
 
 
-def ticket_link_order_from_message(*, ticket: Ticket, message: Message) -> None:
-    """Link the order the customer is writing about, when it is theirs to ask about."""
-    from orders_link.selectors import order_for_message
-
-    order = order_for_message(contact=ticket.contact, text=f"{message.subject}\n{message.text}")
-    if order is not None:
-        ticket.order = order
-        ticket.save(update_fields=["order", "updated_at"])
-        domain_events.emit(domain_events.OrderLinked(ticket_id=ticket.pk, order_id=order.pk))
-
-
 def _subject_for(inbound: InboundMessage) -> str:
     subject = inbound.subject.strip()
     if subject:
@@ -443,12 +452,13 @@ def _ticket_touch_inbound(ticket: Ticket, *, now: datetime) -> list[str]:
             ticket.solved_at = None
             fields += ["reopened_count", "solved_at"]
         ticket_status_event(ticket, old=ticket.status, new=TicketStatus.OPEN, actor=None)
-        domain_events.emit(
+        fields += domain_events.emit(  # SLA clocks resume (an in-transaction subscriber)
             domain_events.TicketStatusChanged(
                 ticket_id=ticket.pk, old=ticket.status, new=TicketStatus.OPEN
-            )
+            ),
+            ticket=ticket,
+            now=now,
         )
-        fields += _sla_status_change(ticket, old=ticket.status, new=TicketStatus.OPEN, now=now)
         ticket.status = TicketStatus.OPEN
         ticket.status_changed_at = now
         fields += ["status", "status_changed_at"]
