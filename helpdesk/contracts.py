@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -63,7 +62,6 @@ class InboundMessage:
     external_id: str | None = None
     html: str = ""
     subject: str = ""
-    sent_at: datetime | None = None
     attachments: tuple[InboundAttachment, ...] = ()
     # Provider ids of earlier messages this one answers (email In-Reply-To and References,
     # a Telegram reply): the strongest threading signal.

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
+from helpdesk.contacts.models import IdentityClaim
 from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
@@ -84,6 +85,7 @@ from helpdesk.tickets.services import (
     tickets_bulk_apply,
     tickets_merge,
 )
+from helpdesk.tickets.services.claims import identity_claim_confirm, identity_claims_pending_for
 from orders_link.models import Order, Shipment
 from orders_link.selectors import order_admin_url
 
@@ -306,6 +308,9 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # "Claims to be X, unverified": a visitor who named a known customer's address.
+        "claims": identity_claims_pending_for(contact_id=contact.pk),
+        "now_time": timezone.now(),
         # What a conversation handler (the bot) learnt before handing over, shown on top.
         "handover_note": ticket.messages.filter(
             kind=MessageKind.NOTE, metadata__event="bot_handover"
@@ -529,6 +534,20 @@ def _act_take_over(request: AgentRequest, ticket: Ticket) -> HttpResponse | None
     return None
 
 
+def _act_confirm_claim(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    claim = get_object_or_404(
+        IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
+        pk=_post_pk(request, "claim"),
+    )
+    identity_claim_confirm(claim=claim, actor=request.user)
+    messages.success(
+        request,
+        _("Confirmed: this conversation now belongs to %(address)s's contact.")
+        % {"address": claim.address},
+    )
+    return None
+
+
 def _act_merge_contact(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
     other = get_object_or_404(
         contacts_visible_to(request.user).exclude(pk=ticket.contact_id),
@@ -551,6 +570,7 @@ TICKET_ACTIONS: dict[str, Callable[[AgentRequest, Ticket], HttpResponse | None]]
     "link_order": _act_link_order,
     "unlink_order": _act_unlink_order,
     "take_over": _act_take_over,
+    "confirm_claim": _act_confirm_claim,
     "merge_contact": _act_merge_contact,
 }
 

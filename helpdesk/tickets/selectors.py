@@ -96,7 +96,7 @@ def contacts_visible_to(user: User | AnonymousUser):
 
 def inbox_for_address(*, address: str, kinds: Iterable[str]) -> Inbox | None:
     """The enabled inbox of one of ``kinds`` that ``address`` (an email recipient, a Twilio
-    ``To``) is routed to; None when no inbox has that address."""
+    ``To``) lands in: one of its addresses; None when no inbox has that address."""
     kinds = list(kinds)
     keys = {inbox_address_key(kind=kind, address=address) for kind in kinds}
     row = (
@@ -104,4 +104,13 @@ def inbox_for_address(*, address: str, kinds: Iterable[str]) -> Inbox | None:
         .select_related("inbox")
         .first()
     )
-    return row.inbox if row else None
+    if row is not None:
+        return row.inbox
+    # An inbox never saved on the settings page (made by a command or the admin) is reached
+    # at the address of its configuration.
+    for inbox in Inbox.objects.filter(kind__in=kinds, enabled=True, addresses=None):
+        config = inbox.config or {}
+        names = [config.get("address"), config.get("from"), *(config.get("aliases") or [])]
+        if keys & {inbox_address_key(kind=inbox.kind, address=n) for n in names if n}:
+            return inbox
+    return None
