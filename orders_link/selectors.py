@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -184,42 +183,6 @@ def delay_notices_visible_to(user) -> QuerySet[DelayNotice]:
     return DelayNotice.objects.filter(
         Q(ticket__isnull=True) | Q(ticket__in=tickets_visible_to(user))
     ).select_related("shipment__order__contact", "ticket")
-
-
-# --- Timeline ---------------------------------------------------------------------------------
-
-
-def order_timeline(order: Order) -> list[dict]:
-    """What happened to the order, oldest first, as plain dicts for the agent timeline:
-    ``{"at", "kind", "label", "shipment", ...details}``. Kinds: placed, status, shipped, scan,
-    delivered (OrderEvent rows) and delay (one per DelayNotice)."""
-    items: list[dict[str, Any]] = []
-    for event in order.events.select_related("shipment"):
-        item = {
-            "at": event.occurred_at,
-            "kind": event.kind,
-            "label": str(event.get_kind_display()),
-            "shipment": str(event.shipment) if event.shipment_id else "",
-        }
-        item.update(event.data)
-        items.append(item)
-    notices = DelayNotice.objects.filter(shipment__order=order).select_related("shipment")
-    for notice in notices:
-        items.append(
-            {
-                "at": notice.detected_at,
-                "kind": "delay",
-                "label": str(notice.get_kind_display()),
-                "shipment": str(notice.shipment),
-                "delay": notice.kind,
-                "promised_date": notice.promised_date,
-                "new_estimate": notice.new_estimate,
-                "notice_state": notice.state,
-                "ticket_id": notice.ticket_id,
-            }
-        )
-    items.sort(key=lambda item: item["at"])
-    return items
 
 
 def order_admin_url(order: Order) -> str:

@@ -557,6 +557,20 @@ def _act_merge_contact(request: AgentRequest, ticket: Ticket) -> HttpResponse | 
     return None
 
 
+def _act_confirm_claim(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    claim = get_object_or_404(
+        IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
+        pk=_post_pk(request, "claim"),
+    )
+    identity_claim_confirm(claim=claim, actor=request.user)
+    messages.success(
+        request,
+        _("Confirmed: this conversation now belongs to %(address)s's contact.")
+        % {"address": claim.address},
+    )
+    return None
+
+
 # What an agent can do from the ticket page: each returns its own response, or None to come
 # back to the ticket.
 TICKET_ACTIONS: dict[str, Callable[[AgentRequest, Ticket], HttpResponse | None]] = {
@@ -572,6 +586,7 @@ TICKET_ACTIONS: dict[str, Callable[[AgentRequest, Ticket], HttpResponse | None]]
     "take_over": _act_take_over,
     "confirm_claim": _act_confirm_claim,
     "merge_contact": _act_merge_contact,
+    "confirm_claim": _act_confirm_claim,
 }
 
 
