@@ -534,20 +534,6 @@ def _act_take_over(request: AgentRequest, ticket: Ticket) -> HttpResponse | None
     return None
 
 
-def _act_confirm_claim(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
-    claim = get_object_or_404(
-        IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
-        pk=_post_pk(request, "claim"),
-    )
-    identity_claim_confirm(claim=claim, actor=request.user)
-    messages.success(
-        request,
-        _("Confirmed: this conversation now belongs to %(address)s's contact.")
-        % {"address": claim.address},
-    )
-    return None
-
-
 def _act_merge_contact(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
     other = get_object_or_404(
         contacts_visible_to(request.user).exclude(pk=ticket.contact_id),
@@ -584,7 +570,6 @@ TICKET_ACTIONS: dict[str, Callable[[AgentRequest, Ticket], HttpResponse | None]]
     "link_order": _act_link_order,
     "unlink_order": _act_unlink_order,
     "take_over": _act_take_over,
-    "confirm_claim": _act_confirm_claim,
     "merge_contact": _act_merge_contact,
     "confirm_claim": _act_confirm_claim,
 }
