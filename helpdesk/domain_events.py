@@ -14,6 +14,18 @@ Features subscribe instead of being called by name::
 transaction: if it raises, what it wrote rolls back, the failure is stored as a
 ``SubscriberFailure`` row (seen in the admin and counted on /healthz for staff), and the other
 subscribers still run. The write that emitted the event is never undone.
+
+A write that emits many events at once (a batch of received mail) dispatches them together.
+A subscriber that can handle them together registers with ``batch=True``: it is called once
+with the list of its events, in the order they were emitted, after the ordinary subscribers
+of those events ran, so that per-message work (one query for the batch instead of one per
+message) stays cheap::
+
+    @domain_events.subscriber(MessageReceived, batch=True)
+    def bot_turns(events: list[MessageReceived]) -> None: ...
+
+If a batch call raises, its writes roll back and it runs again one event at a time, each in
+its own transaction, so that one bad event is recorded alone.
 """
 
 from __future__ import annotations
@@ -42,6 +54,7 @@ class DomainEvent:
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 _SUBSCRIBERS: dict[type[DomainEvent], list[Callable[[Any], None]]] = {}
+_BATCH: set[str] = set()  # the names of the subscribers that take a list of events
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -166,23 +179,30 @@ def event_from_json(payload: str) -> DomainEvent:
 # --- Subscribers -------------------------------------------------------------------------------
 
 
-def subscriber(*types: type[DomainEvent]) -> Callable[[Callable[[Any], None]], Callable]:
-    """Register the decorated function for these event types. Registering the same function
-    twice (a module imported again) keeps one registration."""
+def subscriber(
+    *types: type[DomainEvent], batch: bool = False
+) -> Callable[[Callable[[Any], None]], Callable]:
+    """Register the decorated function for these event types (``batch``: it takes a list of
+    events). Registering the same function twice (a module imported again) keeps one
+    registration."""
 
     def register(fn: Callable[[Any], None]) -> Callable[[Any], None]:
         for cls in types:
-            subscribe(cls, fn)
+            subscribe(cls, fn, batch=batch)
         return fn
 
     return register
 
 
-def subscribe(cls: type[DomainEvent], fn: Callable[[Any], None]) -> None:
+def subscribe(cls: type[DomainEvent], fn: Callable[[Any], None], *, batch: bool = False) -> None:
     listeners = _SUBSCRIBERS.setdefault(cls, [])
     key = _name(fn)
     listeners[:] = [f for f in listeners if _name(f) != key]
     listeners.append(fn)
+    if batch:
+        _BATCH.add(key)
+    else:
+        _BATCH.discard(key)
 
 
 def unsubscribe(cls: type[DomainEvent], fn: Callable[[Any], None]) -> None:
@@ -234,16 +254,36 @@ def batched() -> Iterator[None]:
 
 
 def dispatch(*payloads: str) -> None:
-    """Run every subscriber of each event, each in its own transaction; record failures."""
+    """Run every subscriber of each event, each in its own transaction; record failures.
+    Batch subscribers run last, once per event type, with that type's events in order."""
+    events: dict[type[DomainEvent], list[tuple[DomainEvent, str]]] = {}
     for payload in payloads:
         event = event_from_json(payload)
+        events.setdefault(type(event), []).append((event, payload))
         for fn in subscribers(type(event)):
+            if _name(fn) not in _BATCH:
+                _run(fn, event, payload)
+    for cls, items in events.items():
+        for fn in subscribers(cls):
+            if _name(fn) not in _BATCH:
+                continue
+            # A subscriber of several types gets each type's events in a call of their own.
             try:
                 with transaction.atomic():
-                    fn(event)
-            except Exception as exc:
-                logger.exception("Subscriber %s failed on %s", _name(fn), payload)
-                failure_record(subscriber=_name(fn), payload=payload, error=exc)
+                    fn([event for event, _payload in items])
+            except Exception:
+                logger.exception("Batch subscriber %s failed: one event at a time", _name(fn))
+                for event, payload in items:
+                    _run(fn, [event], payload)
+
+
+def _run(fn: Callable[[Any], None], argument: Any, payload: str) -> None:
+    try:
+        with transaction.atomic():
+            fn(argument)
+    except Exception as exc:
+        logger.exception("Subscriber %s failed on %s", _name(fn), payload)
+        failure_record(subscriber=_name(fn), payload=payload, error=exc)
 
 
 def failure_record(*, subscriber: str, payload: str, error: BaseException) -> None:

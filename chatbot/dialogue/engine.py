@@ -26,6 +26,7 @@ from chatbot.models import (
     VerificationMethod,
 )
 from chatbot.nlu import Understanding
+from chatbot.selectors import bot_settings_for
 from helpdesk.tickets.models import Inbox, Message, Ticket
 from orders_link.models import Order
 
@@ -76,19 +77,6 @@ class Outcome:
     outcome: str
     reason: str = ""
     order: Order | None = None
-
-
-def bot_settings_for(inbox: Inbox) -> BotSettings:
-    """The inbox's bot settings; without a saved row the defaults: on except for email."""
-    found = BotSettings.objects.filter(inbox=inbox).first() if inbox.pk else None
-    if found is not None:
-        return found
-    default = bool(getattr(settings, "CHATBOT_DEFAULT_ENABLED", True))
-    return BotSettings(inbox=inbox, enabled=default and inbox.kind != "email")
-
-
-def bot_answers(inbox: Inbox) -> bool:
-    return inbox.enabled and bot_settings_for(inbox).enabled
 
 
 def _hours(inbox: Inbox, bot: BotSettings) -> dict[str, Any]:

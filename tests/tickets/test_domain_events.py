@@ -15,7 +15,12 @@ from helpdesk.domain_events import (
     TicketStatusChanged,
 )
 from helpdesk.tickets.models import SubscriberFailure, Tag, Ticket, TicketStatus
-from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
+from helpdesk.tickets.services import (
+    message_receive,
+    message_reply,
+    messages_receive,
+    ticket_set_status,
+)
 from tests.factories import AgentFactory, InboxFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -173,3 +178,53 @@ def test_receive_reply_and_status_emit_their_events(seen):
     message_receive(inbound=inbound(inbox, text="It never came", external_id="e-2"))
     assert TicketStatusChanged(ticket_id=ticket.pk, old="solved", new="open") in seen
     assert [e.created_ticket for e in seen if isinstance(e, MessageReceived)] == [False]
+
+
+def test_a_batch_subscriber_gets_a_received_batch_in_one_call_in_order():
+    calls: list[list[int]] = []
+
+    def batch(events):
+        calls.append([e.message_id for e in events])
+
+    domain_events.subscribe(MessageReceived, batch, batch=True)
+    try:
+        inbox = InboxFactory(kind="email")
+        results = messages_receive(
+            inbounds=[inbound(inbox, text=f"Message {n}", external_id=f"b-{n}") for n in range(3)]
+        )
+    finally:
+        domain_events.unsubscribe(MessageReceived, batch)
+    assert calls == [[r.message.pk for r in results]]
+
+
+def test_a_failing_batch_runs_again_event_by_event_and_only_the_bad_event_is_recorded():
+    calls: list[list[int]] = []
+
+    def picky(events):
+        calls.append([e.message_id for e in events])
+        for event in events:
+            Tag.objects.create(name=f"seen-{event.message_id}")
+            if event.message_id == bad:
+                raise RuntimeError("this one is broken")
+
+    inbox = InboxFactory(kind="email")
+    first = message_receive(inbound=inbound(inbox, external_id="x-0")).message.pk
+    bad = first + 2  # the second message of the batch below
+    domain_events.subscribe(MessageReceived, picky, batch=True)
+    try:
+        results = messages_receive(
+            inbounds=[inbound(inbox, text=f"Message {n}", external_id=f"x-{n}") for n in (1, 2, 3)]
+        )
+    finally:
+        domain_events.unsubscribe(MessageReceived, picky)
+    ids = [r.message.pk for r in results]
+    assert bad == ids[1]
+    # Once with the batch (rolled back whole), then once per event.
+    assert calls == [ids, [ids[0]], [ids[1]], [ids[2]]]
+    assert set(Tag.objects.values_list("name", flat=True)) == {
+        f"seen-{ids[0]}",
+        f"seen-{ids[2]}",
+    }
+    failure = SubscriberFailure.objects.get()
+    assert failure.payload["message_id"] == ids[1]
+    assert failure.subscriber.endswith("picky")
