@@ -32,6 +32,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import _result  # noqa: E402
 
+BENCH_RUN = {
+    "small": ["--scale", "0.01", "--requests", "10"],
+    "full": ["--full", "--requests", "20"],
+    "needs": ["postgres"],
+    "timeout": {"small": 900, "full": 4 * 3600},
+}
 PAGE_GOAL_MS = 1000
 EXPORT_GOAL_S = 15
 

@@ -7,8 +7,11 @@ from channels_in.webchat import views as webchat_views
 app_name = "channels_in"
 
 urlpatterns = [
-    path("hooks/twilio/status/<int:inbox_id>/", twilio_views.twilio_status, name="twilio_status"),
+    path("hooks/twilio/status/<int:pk>/", twilio_views.twilio_status, name="twilio_status"),
     path("hooks/twilio/media/<str:token>/", twilio_views.twilio_media, name="twilio_media"),
+    path(
+        "hooks/twilio/numbers/", twilio_views.twilio_numbers_webhook, name="twilio_numbers_webhook"
+    ),
     path("hooks/twilio/<str:webhook_key>/", twilio_views.twilio_webhook, name="twilio_webhook"),
     path(
         "hooks/telegram/<str:webhook_key>/",

@@ -67,7 +67,11 @@ class Order(models.Model):
     email = models.EmailField(_("customer email"), blank=True)
     phone = models.CharField(_("customer phone"), max_length=32, blank=True)
     customer_name = models.CharField(_("customer name"), max_length=200, blank=True)
+    ship_name = models.CharField(_("ship to"), max_length=200, blank=True)
+    # The street lines of the shipping address, one per line, as the shop sent them.
+    ship_lines = models.TextField(_("shipping address lines"), blank=True)
     postcode = models.CharField(_("shipping postcode"), max_length=20, blank=True)
+    city = models.CharField(_("shipping city"), max_length=100, blank=True)
     country = models.CharField(_("shipping country"), max_length=2, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=OrderStatus.choices, default=OrderStatus.UNPROCESSED

@@ -160,6 +160,9 @@ def _order_upsert(
         order.customer_name = data.customer_name or order.customer_name
         order.postcode = data.postcode or order.postcode
         order.country = data.country or order.country
+        order.ship_name = data.ship_name or order.ship_name
+        order.ship_lines = "\n".join(data.ship_lines) or order.ship_lines
+        order.city = data.city or order.city
         order.status = status
         order.placed_at = data.placed_at
         order.total = data.total

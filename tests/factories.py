@@ -40,7 +40,7 @@ class AgentFactory(UserFactory):
     @factory.post_generation
     def profile(self, create, extracted, **kwargs):
         if create:
-            AgentProfile.objects.create(user=self, role=kwargs.get("role", Role.AGENT))
+            AgentProfile.objects.create(user=self, **{"role": Role.AGENT, **kwargs})
 
 
 class InboxFactory(factory.django.DjangoModelFactory):

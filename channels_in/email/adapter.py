@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from channels_in.base import DeliveryError, InboundMessage, OutboundMessage, SendResult
@@ -33,6 +34,20 @@ class EmailAdapter:
     kind = "email"
     # Replies carry "[#123]" in their subject; a known sender's mail with it joins the ticket.
     subject_token = True
+    # A reply reaches an address any time, however long ago the customer wrote: the
+    # workspace's reply box falls back to it when the customer's last channel is unknown.
+    reply_fallback = True
+
+    def message_links(self, message: Any) -> list[tuple[str, str]]:
+        """The received mail as it was: formatted, with its quoted history and original."""
+        if message.direction != "in":
+            return []
+        return [
+            (
+                reverse("email:message", args=[message.pk]),
+                _("Formatted message, quoted history and original"),
+            )
+        ]
 
     @property
     def threading_rules(self) -> tuple[tuple[Callable[..., Any], str], ...]:

@@ -14,9 +14,10 @@ from importlib import import_module
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from channels_in.email.services import email_ingest
+from channels_in.webhooks import Webhook, inbox_webhook
+from helpdesk.contracts import ChannelAdapter, RejectedInput
 from helpdesk.security.payloads import MalformedPayload, json_loads
 from helpdesk.tickets.models import Inbox, InboxKind
 
@@ -60,24 +61,19 @@ def _view_class(provider: str):
     return InboundView
 
 
-@csrf_exempt
-def provider_inbound(request: HttpRequest, provider: str, key: str) -> HttpResponse:
-    if request.method not in {"POST", "HEAD"}:
-        return HttpResponse(status=405)
-    inbox = Inbox.objects.filter(kind=InboxKind.EMAIL, enabled=True, webhook_key=key).first()
-    if inbox is None:
-        raise Http404
+def _secret_configured(request: HttpRequest, inbox: Inbox, adapter: ChannelAdapter) -> None:
+    """Anymail checks the provider's credentials; without a shared secret anyone could post
+    mail here: refuse rather than accept."""
     if not (getattr(settings, "ANYMAIL", {}) or {}).get("WEBHOOK_SECRET"):
-        # Without a shared secret anyone could post mail here: refuse rather than accept.
-        return HttpResponse(
-            "Inbound webhooks need ANYMAIL_WEBHOOK_SECRET.", status=503, content_type="text/plain"
-        )
-    view_class = _view_class(provider)
-    try:
-        view = view_class.as_view(inbox=inbox)
-    except ImproperlyConfigured as exc:  # pragma: no cover  (as_view does not configure)
-        return HttpResponse(str(exc), status=503, content_type="text/plain")
+        raise RejectedInput("Inbound webhooks need ANYMAIL_WEBHOOK_SECRET.", status=503)
+
+
+@inbox_webhook(
+    InboxKind.EMAIL, name="Inbound email", methods=("POST", "HEAD"), verify=_secret_configured
+)
+def provider_inbound(request: HttpRequest, hook: Webhook, provider: str) -> HttpResponse:
+    view = _view_class(provider).as_view(inbox=hook.inbox)
     try:
         return view(request)
     except ImproperlyConfigured as exc:
-        return HttpResponse(str(exc), status=503, content_type="text/plain")
+        raise RejectedInput(str(exc), status=503) from exc

@@ -13,14 +13,19 @@ from django.db import close_old_connections
 
 from channels_in.email.services import email_ingest
 from helpdesk.tickets.models import Inbox, InboxKind
+from helpdesk.tickets.selectors import inbox_for_address
 
 logger = logging.getLogger(__name__)
 
 
 def inbox_for_recipient(address: str, *, default: Inbox | None = None) -> Inbox | None:
-    """The enabled email inbox whose address (or one of its aliases) is this recipient."""
+    """The enabled email inbox this recipient is one of the addresses of (set on the settings
+    page); for an inbox without any, its configured address or aliases."""
+    found = inbox_for_address(address=address, kinds=[InboxKind.EMAIL])
+    if found is not None:
+        return found
     address = address.strip().lower()
-    for inbox in Inbox.objects.filter(kind=InboxKind.EMAIL, enabled=True):
+    for inbox in Inbox.objects.filter(kind=InboxKind.EMAIL, enabled=True, addresses=None):
         names = [inbox.config.get("address", ""), *inbox.config.get("aliases", [])]
         if address in {name.lower() for name in names if name}:
             return inbox

@@ -39,35 +39,19 @@ from channels_in.base import (
     SendResult,
 )
 from channels_in.twilio.client import media_url_allowed, twilio_client
+from channels_in.twilio.constants import (
+    MAX_MEDIA,
+    MEDIA_SALT,
+    PERMANENT_CODES,
+    START_WORDS,
+    STOP_WORDS,
+)
+from channels_in.twilio.selectors import whatsapp_identity_window
+from channels_in.twilio.services import identity_opt_set
 from helpdesk.security.payloads import without_nul
 
 if TYPE_CHECKING:
     from helpdesk.contracts import ReceiveResult
-
-# Keywords Twilio and carriers treat as opt-out / opt-in, plus the French ARRET.
-STOP_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "ARRET", "ARRÊT"}
-START_WORDS = {"START", "YES", "UNSTOP"}
-
-# Twilio error codes that will not succeed on a retry.
-PERMANENT_CODES = {
-    "21211": "The number is not a valid phone number.",
-    "21408": "Sending to this region is not enabled.",
-    "21610": "The customer has opted out (STOP) of messages from this number.",
-    "21614": "The number cannot receive SMS.",
-    "63016": (
-        "WhatsApp does not allow a free-form message more than 24 hours after the customer's "
-        "last message: send an approved template instead."
-    ),
-    "30003": "The handset is unreachable.",
-    "30005": "Unknown destination handset.",
-    "30006": "The number is a landline or unreachable carrier.",
-    "30007": "The carrier filtered the message.",
-}
-
-MAX_MEDIA = 10
-MEDIA_SALT = "channels_in.twilio.media"
-# Twilio fetches media as it sends, and retries for a few hours at most.
-MEDIA_URL_MAX_AGE = 2 * 24 * 3600
 
 
 def outbound_media_url(*, message_id: int, index: int) -> str:
@@ -195,8 +179,6 @@ class TwilioSMSAdapter:
 
     def after_receive(self, inbound: InboundMessage, result: ReceiveResult) -> None:
         """STOP/START is recorded in the same transaction as the message that carried it."""
-        from channels_in.twilio.services import identity_opt_set
-
         keyword = inbound.metadata.get("opt")
         if keyword and result.message.identity:
             identity_opt_set(identity=result.message.identity, keyword=keyword)
@@ -317,8 +299,6 @@ class TwilioWhatsAppAdapter(TwilioSMSAdapter):
     def reply_window(self, *, identity: Any, config: Mapping[str, Any]) -> Any:
         """Whether free text can go to ``identity`` now (WhatsApp's 24-hour window), and the
         approved templates otherwise: the workspace shows it in the reply box."""
-        from channels_in.twilio.selectors import whatsapp_identity_window
-
         return whatsapp_identity_window(identity=identity, templates=config.get("templates", []))
 
     def template_metadata(self, *, template: Mapping[str, Any], variables: dict[str, str]) -> dict:

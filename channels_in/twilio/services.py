@@ -1,18 +1,15 @@
-"""Writes for the Twilio channels: opt-outs, delivery reports, WhatsApp templates."""
+"""Writes for the Twilio channels: opt-outs and delivery reports."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from channels_in.twilio.selectors import whatsapp_window
+from channels_in.twilio.constants import PERMANENT_CODES
 from helpdesk.contacts.models import ContactIdentity
-from helpdesk.tickets.models import DeliveryState, Inbox, InboxKind, Message, Ticket
-from helpdesk.tickets.services import message_delivery_update, message_reply
+from helpdesk.tickets.models import DeliveryState, Inbox, Message
+from helpdesk.tickets.services import message_delivery_update
 
 # Twilio's MessageStatus -> our delivery state; other statuses (queued, sending, accepted,
 # scheduled) say nothing new about a message we already handed over.
@@ -41,8 +38,6 @@ def identity_opt_set(
 
 def twilio_status_record(*, inbox: Inbox, fields: dict[str, str]) -> Message | None:
     """Apply one status callback to the outbound message it reports on."""
-    from channels_in.twilio.adapter import PERMANENT_CODES
-
     sid = fields.get("MessageSid") or fields.get("SmsSid") or ""
     state = TWILIO_STATES.get(fields.get("MessageStatus", "").lower())
     if not sid or state is None:
@@ -57,44 +52,3 @@ def twilio_status_record(*, inbox: Inbox, fields: dict[str, str]) -> Message | N
         )
         error = f"{code}: {reason}" if code else reason
     return message_delivery_update(inbox=inbox, external_id=sid, state=state, error=error)
-
-
-def whatsapp_template_reply(
-    *,
-    ticket: Ticket,
-    template_name: str,
-    variables: dict[str, str] | None = None,
-    author: User | None = None,
-) -> Message:
-    """Reply with an approved template: the only message WhatsApp accepts outside the window."""
-    if ticket.inbox.kind != InboxKind.WHATSAPP:
-        raise ValidationError(_("Templates are only for WhatsApp tickets."))
-    window = whatsapp_window(ticket=ticket)
-    template = next((t for t in window.templates if t["name"] == template_name), None)
-    if template is None:
-        raise ValidationError(_("No approved template named %(name)s.") % {"name": template_name})
-    text = template.get("label") or template_name
-    return message_reply(
-        ticket=ticket,
-        text=text,
-        author=author,
-        metadata={
-            "whatsapp_template": template["content_sid"],
-            "template_variables": variables or {},
-        },
-    )
-
-
-def whatsapp_reply(*, ticket: Ticket, text: str, author: User | None = None) -> Message:
-    """A free-form WhatsApp reply, refused with the templates on offer outside the window."""
-    window = whatsapp_window(ticket=ticket)
-    if not window.open:
-        names = ", ".join(t["name"] for t in window.templates) or _("none configured")
-        raise ValidationError(
-            _(
-                "The customer last wrote more than 24 hours ago: WhatsApp only accepts an "
-                "approved template now (%(templates)s)."
-            )
-            % {"templates": names}
-        )
-    return message_reply(ticket=ticket, text=text, author=author)

@@ -45,21 +45,19 @@ from channels_in.webchat.services import (
     webchat_visitor_typing,
 )
 from channels_in.webchat.visitors import visitor_group
+from channels_in.webhooks import inbox_for_key
 from helpdesk.security.ratelimit import rate_hit
 from helpdesk.tickets.models import Inbox, InboxKind
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
-CLOSE_POLICY = 1008
 # A visitor's "typing" is relayed at most this often per socket (seconds).
 TYPING_INTERVAL = 1.0
 
 
 def _load_inbox(webhook_key: str) -> Inbox | None:
-    return Inbox.objects.filter(
-        webhook_key=webhook_key, kind=InboxKind.WEBCHAT, enabled=True
-    ).first()
+    return inbox_for_key(webhook_key=webhook_key, kinds=(InboxKind.WEBCHAT,))
 
 
 def _rate_allowed(*, visitor: str, client_ip: str, new_conversation: bool) -> bool:

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 from django.views.decorators.http import require_GET
 
 from channels_in.webchat.selectors import attachment_for_token
+from channels_in.webhooks import inbox_for_key
 from helpdesk.security.files import file_response
-from helpdesk.tickets.models import Inbox, InboxKind
+from helpdesk.tickets.models import InboxKind
 
 
 @cache
@@ -67,9 +68,35 @@ def widget_strings() -> dict[str, str]:
     }
 
 
+def _on_color(color: str) -> str:
+    """Black or white, whichever reads better on ``color`` (#rrggbb), by WCAG luminance."""
+    channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    # Contrast with white (1.05 / (L + .05)) against contrast with black ((L + .05) / .05).
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#000000"
+
+
+def widget_appearance(inbox: Inbox) -> dict[str, str]:
+    """What the settings page sets on a widget inbox: its colour (and a readable text colour
+    on it) and its greeting; empty keys are left to the widget's defaults."""
+    config = inbox.config or {}
+    appearance: dict[str, str] = {}
+    color = str(config.get("color") or "")
+    if re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+        appearance["color"] = color.lower()
+        appearance["onColor"] = _on_color(color)
+    greeting = str(config.get("greeting") or "").strip()
+    if greeting:
+        appearance["greeting"] = greeting
+    return appearance
+
+
 @require_GET
 def embed_js(request: HttpRequest, webhook_key: str) -> HttpResponse:
-    inbox = get_object_or_404(Inbox, webhook_key=webhook_key, kind=InboxKind.WEBCHAT, enabled=True)
+    inbox = inbox_for_key(webhook_key=webhook_key, kinds=(InboxKind.WEBCHAT,))
+    if inbox is None:
+        raise Http404
     strings = {}
     for code, _name in settings.LANGUAGES:
         with override(code):
@@ -85,6 +112,7 @@ def embed_js(request: HttpRequest, webhook_key: str) -> HttpResponse:
         "maxTextChars": settings.WEBCHAT_MAX_TEXT_CHARS,
         "css": _static_text("webchat/widget.css"),
         "helpSearch": f"{settings.PUBLIC_URL}/help/search.json",
+        "appearance": widget_appearance(inbox),
     }
     code = _static_text("webchat/widget.js")
     data = json.dumps(config).replace("</", "<\\/")

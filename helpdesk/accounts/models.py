@@ -15,6 +15,11 @@ class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
+    active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("A deactivated team is offered nowhere; its tickets and members stay."),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -18,9 +18,11 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.channels import channel_kinds, get_adapter
 from helpdesk.inbox.models import SavedView, TicketRead
 from helpdesk.sla.selectors import sla_at_risk_q, sla_breached_q, ticket_sla_state
 from helpdesk.tickets.models import (
+    IDENTITY_KIND_FOR_INBOX,
     UNSOLVED_STATUSES,
     Inbox,
     InboxKind,
@@ -395,8 +397,21 @@ def reply_identity_default(*, ticket: Ticket, identities: list) -> Any:
             return usable[found]
     kind = ticket.inbox.identity_kind if ticket.inbox_id else None
     same_channel = [i for i in usable.values() if i.kind == kind]
-    emails = [i for i in usable.values() if i.kind == "email"]
-    return (same_channel or emails or list(usable.values()))[0]
+    anytime = reply_fallback_identity_kinds()
+    fallback = [i for i in usable.values() if i.kind in anytime]
+    return (same_channel or fallback or list(usable.values()))[0]
+
+
+def reply_fallback_identity_kinds() -> set[str]:
+    """Identity kinds whose channel reaches a customer at any time (email): adapters say so
+    with ``reply_fallback``; the core names no channel."""
+    kinds = set()
+    for kind in channel_kinds():
+        if getattr(get_adapter(kind), "reply_fallback", False):
+            identity_kind = IDENTITY_KIND_FOR_INBOX.get(kind)  # type: ignore[call-overload]
+            if identity_kind is not None:
+                kinds.add(str(identity_kind))
+    return kinds
 
 
 def canned_in_language_order(canned, *, language: str):

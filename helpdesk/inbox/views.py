@@ -17,7 +17,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
@@ -82,13 +81,6 @@ from helpdesk.tickets.services import (
     tickets_merge,
 )
 from orders_link.models import Order
-
-_COUNTRIES = {
-    "FR": gettext_lazy("France"),
-    "GB": gettext_lazy("United Kingdom"),
-    "BE": gettext_lazy("Belgium"),
-    "DE": gettext_lazy("Germany"),
-}
 
 
 class AgentRequest(HttpRequest):
@@ -290,7 +282,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         # Read by the customer panel like properties of the order.
         setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
         setattr(order, "admin_url", order_admin_url(order))  # noqa: B010
-        setattr(order, "country_name", _COUNTRIES.get(order.country, order.country))  # noqa: B010
     past = list(
         tickets_visible_to(request.user)
         .filter(contact=contact)
@@ -316,7 +307,7 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "status_form": StatusForm(initial={"status": ticket.status}),
         "priority_form": PriorityForm(initial={"priority": ticket.priority}),
         "agents": list(_agents()),
-        "teams": list(Team.objects.order_by("name")),
+        "teams": list(Team.objects.filter(active=True).order_by("name")),
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
@@ -470,6 +461,7 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
     post = request.POST
     user = request.user
+    before = _properties(ticket)
     try:
         if action == "status":
             status_form = StatusForm(post)
@@ -535,9 +527,65 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404
     except DomainError as exc:
+        if _wants_json(request):
+            return JsonResponse({"error": str(exc)}, status=400)
         messages.error(request, str(exc))
         return redirect("inbox:ticket_detail", pk=ticket.pk)
+    if _wants_json(request) and action in PROPERTY_ACTIONS:
+        ticket.refresh_from_db()
+        return JsonResponse(
+            {
+                "ok": True,
+                "text": _property_text(ticket, action),
+                "undo": _property_undo(action, before, _properties(ticket)),
+            }
+        )
     return redirect("inbox:ticket_detail", pk=ticket.pk)
+
+
+# The properties the ticket page applies as soon as they change (with an undo).
+PROPERTY_ACTIONS = {"status", "priority", "assign", "team", "tags"}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _properties(ticket: Ticket) -> dict:
+    return {
+        "status": ticket.status,
+        "priority": str(ticket.priority),
+        "assignee": str(ticket.assignee_id or ""),
+        "team": str(ticket.team_id or ""),
+        "tags": set(ticket.tags.values_list("name", flat=True)),
+    }
+
+
+def _property_undo(action: str, before: dict, after: dict) -> dict:
+    """The form data that puts the property back as it was before this change."""
+    if action == "tags":
+        return {
+            "add": ",".join(sorted(before["tags"] - after["tags"])),
+            "remove": sorted(after["tags"] - before["tags"]),
+        }
+    name = "assignee" if action == "assign" else action
+    return {name: before[name]}
+
+
+def _property_text(ticket: Ticket, action: str) -> str:
+    """What just changed, in the agent's words, for the page's "Undo" notice."""
+    if action == "status":
+        return _("Status: %(value)s") % {"value": ticket.get_status_display()}
+    if action == "priority":
+        return _("Priority: %(value)s") % {"value": ticket.get_priority_display()}
+    if action == "assign":
+        profile = getattr(ticket.assignee, "agent_profile", None) if ticket.assignee else None
+        name = profile.name if profile else (ticket.assignee or _("Nobody"))
+        return _("Assignee: %(value)s") % {"value": name}
+    if action == "team":
+        return _("Team: %(value)s") % {"value": ticket.team or _("No team")}
+    names = ", ".join(ticket.tags.order_by("name").values_list("name", flat=True))
+    return _("Tags: %(value)s") % {"value": names or _("none")}
 
 
 # --- Other pages ---------------------------------------------------------------------------

@@ -97,6 +97,40 @@ class Inbox(models.Model):
         self.config = adapter.clean_config(self.config or {})
 
 
+def inbox_address_key(*, kind: str, address: str) -> str:
+    """How an inbox address is stored and looked up: an email address in lower case, an SMS
+    number as E.164, a WhatsApp number as ``whatsapp:`` and E.164 (as Twilio writes it in
+    ``To``), so that one Twilio number can be both an SMS and a WhatsApp inbox."""
+    address = address.strip()
+    if kind == InboxKind.EMAIL:
+        return address.lower()
+    if address.lower().startswith("whatsapp:"):
+        address = address[len("whatsapp:") :]
+    return f"whatsapp:{address}" if kind == InboxKind.WHATSAPP else address
+
+
+class InboxAddress(models.Model):
+    """One address customers write to that lands in an inbox: several email addresses or
+    Twilio numbers can be routed to one inbox; an address lands in one inbox only. Stored as
+    ``inbox_address_key`` writes it."""
+
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("inbox")
+    )
+    address = models.CharField(_("address"), max_length=254)
+
+    class Meta:
+        ordering = ["inbox", "address"]
+        verbose_name = _("inbox address")
+        verbose_name_plural = _("inbox addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["address"], name="inbox_address_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=50, unique=True)
 

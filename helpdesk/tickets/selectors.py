@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from helpdesk.accounts.models import AgentProfile
-from helpdesk.tickets.models import Handler, Inbox, Ticket
+from helpdesk.tickets.models import Handler, Inbox, InboxAddress, Ticket, inbox_address_key
 
 
 def _profile(user: User | AnonymousUser) -> AgentProfile | None:
@@ -94,3 +95,16 @@ def contacts_visible_to(user: User | AnonymousUser):
     if sees_everything(user):
         return Contact.objects.all()
     return Contact.objects.filter(pk__in=tickets_visible_to(user).values("contact_id"))
+
+
+def inbox_for_address(*, address: str, kinds: Iterable[str]) -> Inbox | None:
+    """The enabled inbox of one of ``kinds`` that ``address`` (an email recipient, a Twilio
+    ``To``) is routed to; None when no inbox has that address."""
+    kinds = list(kinds)
+    keys = {inbox_address_key(kind=kind, address=address) for kind in kinds}
+    row = (
+        InboxAddress.objects.filter(address__in=keys, inbox__kind__in=kinds, inbox__enabled=True)
+        .select_related("inbox")
+        .first()
+    )
+    return row.inbox if row else None

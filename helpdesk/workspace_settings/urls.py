@@ -19,6 +19,10 @@ urlpatterns = [
     path("agents/invite/", views.agent_invite_view, name="agent_invite"),
     path("agents/<int:pk>/", views.agent_edit, name="agent_edit"),
     path("inboxes/", views.inboxes, name="inboxes"),
+    path("teams/new/", views.team_edit, name="team_new"),
+    path("teams/<int:pk>/", views.team_edit, name="team_edit"),
+    path("inboxes/new/", views.inbox_new, name="inbox_new"),
+    path("inboxes/new/<str:kind>/", views.inbox_edit, name="inbox_new_kind"),
     path("inboxes/<int:pk>/", views.inbox_edit, name="inbox_edit"),
     path("welcome/<uidb64>/<token>/", views.welcome, name="welcome"),
 ]

@@ -10,13 +10,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from helpdesk.accounts.models import AgentProfile
+from helpdesk.accounts.models import AgentProfile, Team
 from helpdesk.inbox.models import CannedResponse
 from helpdesk.sla.models import BusinessCalendar, SlaPolicy
 from helpdesk.tickets.models import Inbox, InboxKind
@@ -28,6 +28,7 @@ from helpdesk.workspace_settings.forms import (
     CannedResponseForm,
     InboxForm,
     SlaPolicyForm,
+    TeamForm,
 )
 from helpdesk.workspace_settings.models import SettingsChange
 from helpdesk.workspace_settings.services import (
@@ -154,7 +155,24 @@ def agents(request: HttpRequest) -> HttpResponse:
         .prefetch_related("teams")
         .order_by("-user__is_active", "user__username")
     )
-    return render(request, "workspace_settings/agents.html", {"profiles": profiles})
+    return render(
+        request,
+        "workspace_settings/agents.html",
+        {"profiles": profiles, "teams": Team.objects.order_by("-active", "name")},
+    )
+
+
+@manager_required
+def team_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    team = get_object_or_404(Team, pk=pk) if pk else None
+    return _model_form(
+        request,
+        form_class=TeamForm,
+        instance=team,
+        section="teams",
+        title=_("Team"),
+        back="workspace_settings:agents",
+    )
 
 
 @manager_required
@@ -199,7 +217,7 @@ def inboxes(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "workspace_settings/inboxes.html",
-        {"inboxes": Inbox.objects.select_related("team")},
+        {"inboxes": Inbox.objects.select_related("team").prefetch_related("addresses")},
     )
 
 
@@ -212,18 +230,33 @@ def _bot_available() -> bool:
 
 
 @manager_required
-def inbox_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    inbox = get_object_or_404(Inbox, pk=pk)
+def inbox_new(request: HttpRequest) -> HttpResponse:
+    """Which kind of inbox to add: each kind's form follows."""
+    return render(request, "workspace_settings/inbox_new.html", {"kinds": InboxKind.choices})
+
+
+@manager_required
+def inbox_edit(request: HttpRequest, pk: int | None = None, kind: str = "") -> HttpResponse:
+    if pk is None:
+        if kind not in InboxKind.values:
+            raise Http404
+        inbox = Inbox(kind=kind)
+    else:
+        inbox = get_object_or_404(Inbox, pk=pk)
     form = InboxForm(request.POST or None, instance=inbox, bot_available=_bot_available())
     extra: dict[str, Any] = {"inbox": inbox}
-    if inbox.kind == InboxKind.WEBCHAT:
+    if inbox.pk and inbox.kind == InboxKind.WEBCHAT:
         from django.conf import settings
 
         extra["embed"] = (
             f'<script src="{settings.PUBLIC_URL}/widget/{inbox.webhook_key}/embed.js" '
             "async></script>"
         )
-    title = _("Inbox %(name)s") % {"name": inbox.name}
+    title = (
+        _("Inbox %(name)s") % {"name": inbox.name}
+        if inbox.pk
+        else _("New inbox: %(kind)s") % {"kind": inbox.get_kind_display()}
+    )
     if request.method == "POST":
         if form.is_valid():
             settings_form_save(actor=request.user, form=form, section="inboxes")

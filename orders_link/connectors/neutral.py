@@ -75,6 +75,9 @@ class OrderData:
     currency: str = ""
     postcode: str = ""
     country: str = ""
+    ship_name: str = ""
+    ship_lines: tuple[str, ...] = ()
+    city: str = ""
     updated_at: dt.datetime | None = None
     lines: tuple[LineData, ...] | None = None
     shipments: tuple[ShipmentData, ...] = ()
@@ -110,6 +113,18 @@ def text(value: Any, name: str, *, required: bool = False, max_length: int = 255
     if len(value) > max_length:
         raise PayloadError(f"{name}: longer than {max_length} characters")
     return value
+
+
+def address_lines(value: Any, name: str) -> tuple[str, ...]:
+    """The street lines of an address: a list of text (or one text), empty lines dropped."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or len(value) > 4:
+        raise PayloadError(f"{name}: expected a list of at most 4 lines")
+    found = (text(item, f"{name}[{i}]", max_length=200) for i, item in enumerate(value))
+    return tuple(line for line in found if line)
 
 
 def web_url(value: Any, name: str, *, max_length: int = 500) -> str:
@@ -240,7 +255,10 @@ def parse_order(raw: Any) -> OrderData:
     if "__error__" in raw:
         raise PayloadError(raw["__error__"])
     lines = raw.get("lines")
-    country = text(raw.get("country"), "country", max_length=2).upper()
+    shipping = _mapping(raw.get("shipping") or {}, "shipping")
+    country = text(
+        shipping.get("country") or raw.get("country"), "shipping.country", max_length=2
+    ).upper()
     return OrderData(
         number=text(raw.get("number"), "number", required=True, max_length=64),
         placed_at=when(raw.get("placed_at"), "placed_at", required=True),  # type: ignore[arg-type]
@@ -251,8 +269,13 @@ def parse_order(raw: Any) -> OrderData:
         status=choice(raw.get("status"), "status", OrderStatus.values),
         total=money(raw.get("total"), "total"),
         currency=text(raw.get("currency"), "currency", max_length=3).upper(),
-        postcode=text(raw.get("postcode"), "postcode", max_length=20),
+        postcode=text(
+            shipping.get("postcode") or raw.get("postcode"), "shipping.postcode", max_length=20
+        ),
         country=country,
+        ship_name=text(shipping.get("name"), "shipping.name", max_length=200),
+        ship_lines=address_lines(shipping.get("lines"), "shipping.lines"),
+        city=text(shipping.get("city") or raw.get("city"), "shipping.city", max_length=100),
         updated_at=when(raw.get("updated_at"), "updated_at"),
         lines=None
         if lines is None

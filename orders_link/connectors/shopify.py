@@ -10,6 +10,7 @@ from orders_link.connectors.neutral import (
     PayloadError,
     ShipmentData,
     TrackingData,
+    address_lines,
     day,
     money,
     quantity,
@@ -133,6 +134,12 @@ def order_from_payload(payload: Any) -> OrderData:
         country=text(
             shipping.get("country_code"), "shipping_address.country_code", max_length=2
         ).upper(),
+        ship_name=text(shipping.get("name"), "shipping_address.name", max_length=200),
+        ship_lines=address_lines(
+            [shipping.get("company"), shipping.get("address1"), shipping.get("address2")],
+            "shipping_address.address1",
+        ),
+        city=text(shipping.get("city"), "shipping_address.city", max_length=100),
         updated_at=when(order.get("updated_at"), "updated_at"),
         lines=tuple(lines),
         shipments=tuple(shipments),

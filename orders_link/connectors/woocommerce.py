@@ -8,6 +8,7 @@ from orders_link.connectors.neutral import (
     LineData,
     OrderData,
     PayloadError,
+    address_lines,
     money,
     quantity,
     text,
@@ -76,6 +77,17 @@ def order_from_payload(payload: Any) -> OrderData:
         country=text(
             shipping.get("country") or billing.get("country"), "shipping.country", max_length=2
         ).upper(),
+        ship_name=text(
+            " ".join(p for p in (shipping.get("first_name"), shipping.get("last_name")) if p)
+            or name,
+            "shipping name",
+            max_length=200,
+        ),
+        ship_lines=address_lines(
+            [shipping.get("company"), shipping.get("address_1"), shipping.get("address_2")],
+            "shipping.address_1",
+        ),
+        city=text(shipping.get("city") or billing.get("city"), "shipping.city", max_length=100),
         updated_at=_gmt(payload.get("date_modified_gmt"), "date_modified_gmt"),
         lines=tuple(lines),
     )

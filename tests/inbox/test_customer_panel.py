@@ -24,6 +24,9 @@ def test_the_panel_shows_total_address_and_admin_link(client):
     order.postcode = "75011"
     order.country = "FR"
     order.customer_name = "Jeanne Martin"
+    order.ship_name = "Jeanne Martin-Roux"
+    order.ship_lines = "Atelier 3\n12 rue Oberkampf"
+    order.city = "Paris"
     order.external_id = "5501"
     order.save()
     store = order.store
@@ -33,7 +36,10 @@ def test_the_panel_shows_total_address_and_admin_link(client):
     client.force_login(AgentFactory(username="sam"))
     html = client.get(reverse("inbox:ticket_detail", args=[ticket.pk])).content.decode()
     assert '<strong class="order-total">128.50 EUR</strong>' in html
-    assert "Jeanne Martin, 75011 France" in html
+    assert (
+        '<address class="order-address">Jeanne Martin-Roux<br>Atelier 3<br>12 rue Oberkampf'
+        "<br>75011 Paris<br>France</address>"
+    ) in html
     assert 'href="https://demo-shop.myshopify.com/admin/orders/5501"' in html
 
 
@@ -51,3 +57,17 @@ def test_the_admin_link_follows_the_connector(db):
     assert order_admin_url(order) == "https://back.shop.example/orders/77"
     order.external_id = ""
     assert order_admin_url(order) == ""
+
+
+def test_the_country_is_a_word_in_the_agents_language(client):
+    ticket = rich_ticket(messages=1)
+    order = ticket.order
+    order.postcode, order.city, order.country = "10115", "Berlin", "DE"
+    order.save()
+    agent = AgentFactory(username="camille")
+    agent.agent_profile.language = "fr"
+    agent.agent_profile.save()
+    client.force_login(agent)
+    html = client.get(reverse("inbox:ticket_detail", args=[ticket.pk])).content.decode()
+    assert "<br>10115 Berlin<br>Allemagne</address>" in html
+    assert ">DE<" not in html

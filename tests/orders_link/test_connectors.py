@@ -65,6 +65,11 @@ def test_a_woocommerce_order_is_stored_and_linked_by_email_and_phone(client):
     assert order.status == OrderStatus.UNPROCESSED
     assert order.placed_at.isoformat() == "2026-03-02T09:12:31+00:00"
     assert order.postcode == "69003" and order.country == "FR"
+    assert (order.ship_name, order.ship_lines, order.city) == (
+        "Camille Martin",
+        "12 rue des Lilas",
+        "Lyon",
+    )
     assert order.lines.get().quantity == 2
     identities = {i.kind: i for i in ContactIdentity.objects.filter(contact=order.contact)}
     assert identities["email"].address == "camille.martin@example.test"
@@ -353,3 +358,28 @@ def test_woocommerce_creation_ping_is_answered(client):
     )
     assert response.json() == {"status": "pong"}
     assert not Order.objects.exists()
+
+
+def test_the_neutral_order_carries_its_full_shipping_address():
+    from orders_link.connectors.neutral import PayloadError, parse_order
+
+    data = parse_order(
+        {
+            "number": "A-1",
+            "placed_at": "2026-05-12T10:00:00Z",
+            "shipping": {
+                "name": "Jeanne Martin",
+                "lines": ["Bâtiment B", "", "4 quai des Brumes"],
+                "postcode": "13002",
+                "city": "Marseille",
+                "country": "fr",
+            },
+        }
+    )
+    assert data.ship_name == "Jeanne Martin"
+    assert data.ship_lines == ("Bâtiment B", "4 quai des Brumes")
+    assert (data.postcode, data.city, data.country) == ("13002", "Marseille", "FR")
+    with pytest.raises(PayloadError, match=r"shipping\.lines"):
+        parse_order(
+            {"number": "A-2", "placed_at": "2026-05-12T10:00:00Z", "shipping": {"lines": {}}}
+        )

@@ -66,6 +66,11 @@ def test_the_example_order_is_stored_with_its_lines_shipment_and_customer(client
     assert order.external_id == "450789469"
     assert order.email == "bob.norman@hostmail.com"
     assert order.postcode == "40202" and order.country == "US"
+    assert (order.ship_name, order.ship_lines, order.city) == (
+        "Bob Norman",
+        "Chestnut Street 92",
+        "Louisville",
+    )
     assert order.status == OrderStatus.SHIPPED  # it has a fulfillment with a tracking number
     assert str(order.total) == "409.94"
     assert order.lines.count() == len(shopify_payload("order")["order"]["line_items"])

@@ -8,7 +8,7 @@ from django.core import signing
 from django.test import Client
 
 from channels_in.base import InboundAttachment, InboundMessage, Sender
-from channels_in.twilio.adapter import MEDIA_SALT
+from channels_in.twilio.constants import MEDIA_SALT
 from helpdesk.security.files import safe_filename
 from helpdesk.tickets.models import Attachment, Direction, Message
 from helpdesk.tickets.services import message_receive

@@ -56,11 +56,11 @@ def _credentials(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_inboxes():
-    from channels_in.twilio import selectors
+    from channels_in import webhooks
 
-    selectors._webhook_inboxes.clear()
+    webhooks._webhook_inboxes.clear()
     yield
-    selectors._webhook_inboxes.clear()
+    webhooks._webhook_inboxes.clear()
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 from datetime import date, time
 
@@ -7,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 
-from helpdesk.accounts.models import AgentProfile, Role
+from helpdesk.accounts.models import AgentProfile
 from helpdesk.inbox.models import CannedResponse
 from helpdesk.inbox.selectors import canned_in_language_order
 from helpdesk.sla.models import BusinessCalendar, SlaPolicy
@@ -15,17 +16,6 @@ from helpdesk.workspace_settings.models import SettingsChange
 from tests.factories import AgentFactory, InboxFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def manager(db):
-    return AgentFactory(username="maria", profile__role=Role.MANAGER)
-
-
-@pytest.fixture
-def manager_client(client, manager):
-    client.force_login(manager)
-    return client
 
 
 WEEK = {
@@ -235,3 +225,35 @@ def test_email_and_twilio_inboxes(manager_client):
     assert manager_client.post(f"/settings/inboxes/{sms.pk}/", data).status_code == 302
     sms.refresh_from_db()
     assert sms.config["from"] == "+33700000009"
+
+
+def _embed_config(client, inbox) -> dict:
+    body = client.get(f"/widget/{inbox.webhook_key}/embed.js").content.decode()
+    # The script ends with "})(<config as JSON>);".
+    return json.loads(body[body.rindex("})(") + 3 : body.rindex(");")])
+
+
+def test_the_widget_wears_the_colour_and_greeting_set_in_settings(manager_client, client):
+    inbox = InboxFactory(kind="webchat", name="Chat", config={"allowed_origins": []})
+    assert _embed_config(client, inbox)["appearance"] == {}
+    data = {
+        "name": "Chat",
+        "enabled": "on",
+        "reopen_hours": 48,
+        "title": "Aide",
+        "greeting": "Bonjour ! Une question sur votre commande ?",
+        "color": "#F5D000",
+        "allowed_origins": "https://shop.example",
+    }
+    assert manager_client.post(f"/settings/inboxes/{inbox.pk}/", data).status_code == 302
+    config = _embed_config(client, inbox)
+    # A light colour gets black text on it; the greeting and title are the managers' own.
+    assert config["appearance"] == {
+        "color": "#f5d000",
+        "onColor": "#000000",
+        "greeting": "Bonjour ! Une question sur votre commande ?",
+    }
+    assert config["strings"]["fr"]["title"] == config["strings"]["en"]["title"] == "Aide"
+    data["color"] = "#1a237e"
+    manager_client.post(f"/settings/inboxes/{inbox.pk}/", data)
+    assert _embed_config(client, inbox)["appearance"]["onColor"] == "#ffffff"

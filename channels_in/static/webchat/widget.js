@@ -59,6 +59,12 @@ if (script && script.dataset.customerId) {
 
 // --- DOM, inside a shadow root so the shop's styles do not leak in or out ---
 var host = el("div", { id: "helpdesk-widget" });
+// The inbox's appearance, set by the shop's managers: the accent colour and the text on it.
+var appearance = config.appearance || {};
+if (appearance.color) {
+  host.style.setProperty("--hd-accent", appearance.color);
+  host.style.setProperty("--hd-on-accent", appearance.onColor || "#fff");
+}
 var root = host.attachShadow({ mode: "open" });
 var style = el("style");
 style.textContent = config.css;
@@ -83,6 +89,13 @@ header.appendChild(closeBtn);
 var status = el("p", { "class": "status", role: "status", "aria-live": "polite" });
 var log = el("ol", { "class": "log", role: "log", "aria-live": "polite", "aria-label": t.log,
   tabindex: "0" });
+if (appearance.greeting) {
+  // Shown first in the conversation; not a message of the ticket.
+  var greeting = el("li", { "class": "msg theirs greeting", "data-id": "0" });
+  greeting.appendChild(el("span", { "class": "who" }, t.title));
+  greeting.appendChild(el("p", { "class": "text" }, appearance.greeting));
+  log.appendChild(greeting);
+}
 var typing = el("p", { "class": "typing", hidden: "" }, t.typing);
 
 var offline = el("form", { "class": "offline", hidden: "", novalidate: "" });

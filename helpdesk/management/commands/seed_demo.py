@@ -395,6 +395,11 @@ class Command(BaseCommand):
                 if french
                 else "SW1A 1AA",
                 country="FR" if french else "GB",
+                ship_name=contact.name,
+                ship_lines=f"{rng.randint(1, 120)} rue de la République"
+                if french
+                else f"{rng.randint(1, 120)} High Street",
+                city="Lyon" if french else "London",
                 status=status,
                 placed_at=placed_at,
                 currency=store.currency,

@@ -87,6 +87,8 @@
       var live = document.getElementById("live");
       if (live) live.textContent = "";
     } else if (page === "ticket" && event.ticket === ticketId) {
+      // The echo of this page's own property change: the page already shows it.
+      if (event.type === "ticket.updated" && Date.now() < quietUntil) { refresh(data.timelineUrl, "timeline"); return; }
       if (event.type === "ticket.updated" && !typing()) { location.reload(); return; }
       if (typing() && event.type === "ticket.updated") {
         pending = true;
@@ -184,6 +186,136 @@
     }
   }
 
+  // --- Ticket properties: applied as soon as they change, with an "Undo" for a few seconds --
+  var quietUntil = 0;
+  var undoTimer = null;
+  var undoLast = null;
+  var UNDO_SECONDS = 8;
+  if (document.getElementById("props")) { document.documentElement.classList.add("props-live"); }
+
+  function csrfOf(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function bodyOf(values, form) {
+    var body = new FormData();
+    body.append("csrfmiddlewaretoken", csrfOf(form));
+    Object.keys(values).forEach(function (key) {
+      [].concat(values[key]).forEach(function (v) { body.append(key, v); });
+    });
+    return body;
+  }
+  function propPost(form, body) {
+    quietUntil = Date.now() + 5000;
+    return fetch(form.action, {
+      method: "POST", credentials: "same-origin", body: body,
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfOf(form) }
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (answer) {
+        if (!r.ok || !answer.ok) { throw new Error(answer.error || data.i18nPropFailed); }
+        return answer;
+      });
+    });
+  }
+  // The properties and the header, as the server now has them (one request).
+  function propsRefresh() {
+    var activeId = document.activeElement && document.activeElement.id;
+    var inTags = document.activeElement && document.activeElement.closest && document.activeElement.closest("[data-prop=tags]");
+    return fetch(location.pathname, { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
+      var fresh = new DOMParser().parseFromString(html, "text/html");
+      ["props", "ticket-meta"].forEach(function (id) {
+        var now = document.getElementById(id), next = fresh.getElementById(id);
+        if (now && next) { now.replaceWith(document.importNode(next, true)); }
+      });
+      var again = activeId && document.getElementById(activeId);
+      if (!again && inTags) { again = document.getElementById("tag-add"); }
+      if (again) { again.focus({ preventScroll: true }); }
+      refresh(data.timelineUrl, "timeline");
+    });
+  }
+  function undoBar() { return document.getElementById("undo"); }
+  function undoHide() {
+    clearTimeout(undoTimer);
+    undoLast = null;
+    var bar = undoBar();
+    if (bar) { bar.textContent = ""; bar.className = "undo-bar"; }
+  }
+  function undoSay(text, kind) {
+    var bar = undoBar();
+    if (!bar) return null;
+    clearTimeout(undoTimer);
+    bar.textContent = "";
+    bar.className = "undo-bar ui-notice" + (kind ? " ui-notice-" + kind : "");
+    var words = document.createElement("span");
+    words.textContent = text;
+    bar.appendChild(words);
+    undoTimer = setTimeout(undoHide, UNDO_SECONDS * 1000);
+    return bar;
+  }
+  function propApply(form, body) {
+    return propPost(form, body).then(function (answer) {
+      var bar = undoSay(answer.text, "success");
+      if (bar && answer.undo) {
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "ui-button undo-button";
+        button.textContent = data.i18nUndo;
+        button.setAttribute("aria-keyshortcuts", "z");
+        button.addEventListener("click", propUndo);
+        bar.appendChild(document.createTextNode(" "));
+        bar.appendChild(button);
+        undoLast = { action: form.action, csrf: csrfOf(form), values: answer.undo };
+      }
+      return propsRefresh();
+    }).catch(function (error) {
+      undoSay(error.message, "error");
+      return propsRefresh();
+    });
+  }
+  function propUndo() {
+    if (!undoLast) return;
+    var last = undoLast;
+    undoHide();
+    var form = document.createElement("form");
+    form.action = last.action;
+    var token = document.createElement("input");
+    token.name = "csrfmiddlewaretoken";
+    token.value = last.csrf;
+    form.appendChild(token);
+    propPost(form, bodyOf(last.values, form)).then(function (answer) {
+      undoSay(data.i18nUndone + " " + answer.text, "");
+      return propsRefresh();
+    }).catch(function (error) { undoSay(error.message, "error"); });
+  }
+  // A select applies a moment after its last change (arrow keys step through the options).
+  var pendingSelect = {};
+  document.addEventListener("change", function (e) {
+    var select = e.target;
+    var form = select && select.closest && select.closest("form[data-prop]");
+    if (!form || select.tagName !== "SELECT") return;
+    clearTimeout(pendingSelect[form.dataset.prop]);
+    pendingSelect[form.dataset.prop] = setTimeout(function () {
+      if (select.value === select.dataset.value) return;
+      propApply(form, new FormData(form));
+    }, 400);
+  });
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form.matches || !form.matches("form[data-prop]")) return;
+    e.preventDefault();
+    var body = new FormData(form);
+    var submitter = e.submitter;
+    if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
+    if (form.dataset.prop === "tags" && !body.get("add") && !body.getAll("remove").length) return;
+    propApply(form, body);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.target && e.target.id === "tag-add" && e.key === "Enter") {
+      e.preventDefault();
+      e.target.form.requestSubmit(e.target.form.querySelector(".prop-apply"));
+    }
+  });
+
   // --- Keyboard shortcuts ------------------------------------------------------------------
   var selected = -1;
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#rows tr[data-ticket]")); }
@@ -222,6 +354,7 @@
       else if (key === "a") { focus("assign-select"); e.preventDefault(); }
       else if (key === "s") { focus("status-select"); e.preventDefault(); }
       else if (key === "u") { location.href = data.listUrl; }
+      else if (key === "z" && undoLast) { propUndo(); e.preventDefault(); }
     }
   });
 })();

@@ -18,11 +18,11 @@ PUBLIC_URL = "https://help.shop.test"
 @pytest.fixture(autouse=True)
 def _no_inbox_read_kept():
     """Each test reads its inboxes afresh (a process keeps them for a few seconds)."""
-    from channels_in.twilio import selectors
+    from channels_in import webhooks
 
-    selectors._webhook_inboxes.clear()
+    webhooks._webhook_inboxes.clear()
     yield
-    selectors._webhook_inboxes.clear()
+    webhooks._webhook_inboxes.clear()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.db import connection, transaction
 from django.test import TestCase
 from django.utils import timezone
 
-import channels_in.twilio.services as twilio_services
+import channels_in.twilio.adapter as twilio_adapter
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.tickets import inbound_queue
 from helpdesk.tickets.inbound_queue import raw_inbound_drain, raw_inbound_sweep, wake_key
@@ -213,7 +213,7 @@ def test_a_payload_that_fails_to_be_received_does_not_hold_back_the_others(
     def opt_set_fails(*, identity, keyword):
         raise RuntimeError("the opt-out could not be recorded")
 
-    monkeypatch.setattr(twilio_services, "identity_opt_set", opt_set_fails)
+    monkeypatch.setattr(twilio_adapter, "identity_opt_set", opt_set_fails)
     first = sms_fields(From="+33611111111", Body="Where is my parcel?")
     refused = sms_fields(From="+33622222222", Body="STOP")
     bad_media = sms_fields(From="+33633333333", NumMedia="1", MediaUrl0="http://10.0.0.1/x")

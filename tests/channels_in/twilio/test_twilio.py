@@ -3,10 +3,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from channels_in.twilio.services import whatsapp_reply, whatsapp_template_reply
+from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.tickets.models import DeliveryState, Message, RawInbound, RawStatus, Ticket
 from helpdesk.tickets.services import message_reply
@@ -95,15 +94,15 @@ def test_unknown_webhook_key_is_404(client, sms_inbox, fake_twilio):
 def test_a_disabled_inbox_is_refused_once_the_read_inbox_expires(
     client, sms_inbox, fake_twilio, monkeypatch
 ):
-    from channels_in.twilio import selectors
+    from channels_in import webhooks
 
     assert post_signed(client, hook(sms_inbox), sms_fields()).status_code == 200
     sms_inbox.enabled = False
     sms_inbox.save(update_fields=["enabled"])
     # Within WEBHOOK_INBOX_TTL the process still answers from what it read.
     assert post_signed(client, hook(sms_inbox), sms_fields()).status_code == 200
-    monkeypatch.setattr(selectors, "WEBHOOK_INBOX_TTL", 0.0)
-    selectors._webhook_inboxes.clear()
+    monkeypatch.setattr(webhooks, "WEBHOOK_INBOX_TTL", 0.0)
+    webhooks._webhook_inboxes.clear()
     assert post_signed(client, hook(sms_inbox), sms_fields()).status_code == 404
     assert Message.objects.count() == 2
 
@@ -271,7 +270,7 @@ def test_whatsapp_sends_one_media_per_message_text_first(
     ticket = Ticket.objects.get()
     files = (("a.png", "image/png", PNG), ("b.png", "image/png", PNG + b"b"))
     with django_capture_on_commit_callbacks(execute=True):
-        reply = whatsapp_reply(ticket=ticket, author=agent, text="Two photos")
+        reply = message_reply(ticket=ticket, author=agent, text="Two photos")
     assert [s["media"] for s in fake_twilio.sent] == [[]]
     fake_twilio.sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -405,7 +404,7 @@ def test_whatsapp_message_with_image_and_reply_inside_the_window(
     assert message.attachments.get().content_type == "image/jpeg"
 
     with django_capture_on_commit_callbacks(execute=True):
-        whatsapp_reply(ticket=message.ticket, author=agent, text="We are on it")
+        message_reply(ticket=message.ticket, author=agent, text="We are on it")
     assert fake_twilio.sent[0]["To"] == "whatsapp:+33698765432"
     assert fake_twilio.sent[0]["From"] == "whatsapp:+33700000002"
 
@@ -415,26 +414,23 @@ def test_whatsapp_outside_the_window_offers_templates_and_sends_one(
 ):
     post_signed(client, hook(whatsapp_inbox), whatsapp_fields())
     ticket = Ticket.objects.get()
-    Ticket.objects.filter(pk=ticket.pk).update(last_inbound_at=timezone.now() - timedelta(hours=25))
-    ticket.refresh_from_db()
+    identity = Message.objects.get().identity
+    adapter = get_adapter("whatsapp")
+    assert adapter.reply_window(identity=identity, config=whatsapp_inbox.config).open
+    Message.objects.update(created_at=timezone.now() - timedelta(hours=25))
 
-    with pytest.raises(ValidationError, match="order_update"):
-        whatsapp_reply(ticket=ticket, author=agent, text="Free-form")
-    assert not Message.objects.filter(direction="out").exists()
-
+    window = adapter.reply_window(identity=identity, config=whatsapp_inbox.config)
+    assert not window.open
+    assert [t["name"] for t in window.templates] == ["order_update"]
+    metadata = adapter.template_metadata(template=window.templates[0], variables={"1": "#1001"})
     with django_capture_on_commit_callbacks(execute=True):
-        sent = whatsapp_template_reply(
-            ticket=ticket, template_name="order_update", variables={"1": "#1001"}, author=agent
-        )
+        sent = message_reply(ticket=ticket, text="Order update", author=agent, metadata=metadata)
     sent.refresh_from_db()
     assert sent.delivery_state == DeliveryState.SENT
     form = fake_twilio.sent[0]
     assert form["ContentSid"] == "HX" + "a" * 32
     assert form["ContentVariables"] == '{"1": "#1001"}'
     assert "Body" not in form
-
-    with pytest.raises(ValidationError):
-        whatsapp_template_reply(ticket=ticket, template_name="made_up", author=agent)
 
 
 def test_whatsapp_window_error_from_twilio_is_permanent_with_a_clear_reason(
