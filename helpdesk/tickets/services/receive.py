@@ -20,6 +20,7 @@ from helpdesk.contracts import (
 )
 from helpdesk.security.inbound import inbound_bounded
 from helpdesk.sla.selectors import sla_policies_active
+from helpdesk.sla.services import sla_apply
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     AuthorType,
@@ -44,7 +45,7 @@ from helpdesk.tickets.services.common import (
     stored_files_cleanup,
     ticket_status_event,
 )
-from helpdesk.tickets.threading import ticket_for_inbound
+from helpdesk.tickets.threading import reply_ticket, ticket_for_inbound
 from orders_link.models import Order
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ def _receive_batch(inbounds: list[InboundMessage]) -> list[ReceiveResult]:
                 batch = batches[inbound.inbox_id] = _ReceiveBatch(same_inbox)
             results.append(batch.receive(inbound))
         for batch in batches.values():
+            batch.flush()
             batch.save()
     return results
 
@@ -100,12 +102,18 @@ class _ReceiveBatch:
     def __init__(self, inbounds: list[InboundMessage]) -> None:
         self.inbox = Inbox.objects.select_related("team").get(pk=inbounds[0].inbox_id)
         external_ids = {i.external_id for i in inbounds if i.external_id}
+        named = {ref for i in inbounds for ref in i.in_reply_to}
         self.stored: dict[str, Message] = {}
-        if external_ids:
+        # The messages the batch's replies name, stored or stored by this batch (newest wins).
+        self.named: dict[str, Message] = {}
+        if external_ids or named:
             for message in Message.objects.select_related("ticket").filter(
-                inbox=self.inbox, external_id__in=external_ids
+                inbox=self.inbox, external_id__in=external_ids | named
             ):
-                self.stored[message.external_id or ""] = message
+                if message.external_id in external_ids:
+                    self.stored[message.external_id or ""] = message
+                if message.external_id in named:
+                    self.named[message.external_id or ""] = message
         # The raw payloads of the messages that are not duplicates, in one statement.
         fresh, seen = [], set(self.stored)
         for inbound in inbounds:
@@ -147,7 +155,14 @@ class _ReceiveBatch:
         self.tickets: dict[int, Ticket] = {}
         self.unsaved: dict[int, set[str]] = {}
         self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
+        self.contacts_changed: dict[int, tuple[Contact, set[str]]] = {}
         self._rules: dict[str, list] = {}
+        # Written together by ``flush``: the tickets the batch opened, its messages (with their
+        # attachments), and what announces them once they have ids, in the order received.
+        self.new_tickets: list[Ticket] = []
+        self.new_messages: list[tuple[Message, InboundMessage]] = []
+        self.announcements: list[tuple[Message, bool, str | None]] = []
+        self._order: dict[int, int] = {}  # id() of each message the batch stored -> its rank
 
     def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str]]:
         """Senders never seen before, each with a new contact, from their first message;
@@ -223,6 +238,23 @@ class _ReceiveBatch:
             return None
         return ticket
 
+    def replied(
+        self, *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+    ) -> Ticket | None:
+        """``by_reply_headers``, answered from the messages the batch read and stored."""
+        found = [self.named[i] for i in inbound.in_reply_to if i in self.named]
+        if not found:
+            return None
+        # The newest: one this batch stores (in its order) before any older one.
+        earlier = max(
+            found,
+            key=lambda m: (1, self._order[id(m)]) if id(m) in self._order else (0, m.created_at),
+        )
+        if earlier.ticket.contact_id != contact.pk:
+            self.flush()  # the rare check of who wrote on the ticket reads the database
+        ticket = reply_ticket(earlier=earlier, contact=contact)
+        return self.tickets.get(ticket.pk, ticket) if ticket is not None else None
+
     def identity_for(self, inbound: InboundMessage, now: datetime) -> ContactIdentity:
         sender = inbound.sender
         key = (sender.kind, normalize_address(sender.kind, sender.address))
@@ -251,7 +283,8 @@ class _ReceiveBatch:
         raw: RawInbound | None,
         reason: str,
     ) -> Message:
-        message = Message.objects.create(
+        """The message, written with the batch's others by ``flush`` (with its attachments)."""
+        message = Message(
             ticket=ticket,
             inbox=self.inbox,
             direction=Direction.INBOUND,
@@ -267,18 +300,70 @@ class _ReceiveBatch:
             raw=raw,
             delivery_state=DeliveryState.RECEIVED,
         )
+        self.new_messages.append((message, inbound))
+        self._order[id(message)] = len(self._order)
         if inbound.external_id:
             self.stored[inbound.external_id] = message
-        for item in inbound.attachments:
-            attachment_store(
-                message=message,
-                filename=item.filename,
-                content_type=item.content_type,
-                content=item.content,
-                content_id=item.content_id,
-                inline=item.inline,
-            )
+            self.named[inbound.external_id] = message
         return message
+
+    def flush(self) -> None:
+        """Write what the batch holds: its new tickets, then its messages, one statement each
+        (their ids come back), then attachments; then announce the messages, in order."""
+        if self.new_tickets:
+            Ticket.objects.bulk_create(self.new_tickets)
+            for ticket in self.new_tickets:
+                self.tickets[ticket.pk] = ticket
+            self.new_tickets = []
+        if self.new_messages:
+            Message.objects.bulk_create([message for message, _inbound in self.new_messages])
+            for message, inbound in self.new_messages:
+                for item in inbound.attachments:
+                    attachment_store(
+                        message=message,
+                        filename=item.filename,
+                        content_type=item.content_type,
+                        content=item.content,
+                        content_id=item.content_id,
+                        inline=item.inline,
+                    )
+            self.new_messages = []
+        announcements, self.announcements = self.announcements, []
+        for message, created, interceptor in announcements:
+            self._announce(message, created=created, interceptor=interceptor)
+
+    def _announce(self, message: Message, *, created: bool, interceptor: str | None) -> None:
+        ticket = message.ticket
+        events.message_event(message, created_ticket=created)
+        if interceptor is not None:
+            domain_events.emit(
+                domain_events.MessageClaimed(
+                    ticket_id=ticket.pk,
+                    message_id=message.pk,
+                    inbox_id=self.inbox.pk,
+                    channel=self.inbox.kind,
+                    interceptor=interceptor,
+                )
+            )
+            return
+        if created:
+            domain_events.emit(
+                domain_events.TicketCreated(
+                    ticket_id=ticket.pk,
+                    inbox_id=self.inbox.pk,
+                    channel=self.inbox.kind,
+                    contact_id=ticket.contact_id,
+                )
+            )
+        domain_events.emit(
+            domain_events.MessageReceived(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                inbox_id=self.inbox.pk,
+                channel=self.inbox.kind,
+                created_ticket=created,
+            )
+        )
 
     def claimed(
         self,
@@ -292,16 +377,7 @@ class _ReceiveBatch:
         (no reopening, clocks, rules or handler turn)."""
         ticket = self.tickets.get(ticket.pk, ticket)
         message = self.message_store(inbound, ticket, identity, raw, ThreadingReason.CLAIMED)
-        events.message_event(message, created_ticket=False)
-        domain_events.emit(
-            domain_events.MessageClaimed(
-                ticket_id=ticket.pk,
-                message_id=message.pk,
-                inbox_id=self.inbox.pk,
-                channel=self.inbox.kind,
-                interceptor=interceptor,
-            )
-        )
+        self.announcements.append((message, False, interceptor))
         return ReceiveResult("threaded", ticket, message, claimed_by=interceptor)
 
     def save(self) -> None:
@@ -314,11 +390,15 @@ class _ReceiveBatch:
             tickets.append((self.tickets[pk], fields | {"updated_at"}))
         _update_many(Ticket, tickets)
         _update_many(ContactIdentity, [(i, fields) for i, fields, _c in self.sighted.values()])
-        contacts = []
+        changed = dict(self.contacts_changed)
         for identity, _fields, fields in self.sighted.values():
             if fields:
-                identity.contact.updated_at = now
-                contacts.append((identity.contact, fields | {"updated_at"}))
+                contact, before = changed.get(identity.contact.pk, (identity.contact, set()))
+                changed[contact.pk] = (contact, before | fields)
+        contacts = []
+        for contact, fields in changed.values():
+            contact.updated_at = now
+            contacts.append((contact, fields | {"updated_at"}))
         _update_many(Contact, contacts)
 
     def receive(self, inbound: InboundMessage) -> ReceiveResult:
@@ -335,20 +415,27 @@ class _ReceiveBatch:
         contact = identity.contact
         if inbound.language and not contact.language:
             contact.language = inbound.language
-            contact.save(update_fields=["language", "updated_at"])
+            self.contacts_changed.setdefault(contact.pk, (contact, set()))[1].add("language")
 
         claim = conversation.inbound_claim(inbound=inbound, inbox=inbox, contact=contact)
         if claim is not None:
             return self.claimed(inbound, identity, raw, *claim)
 
         ticket, reason = ticket_for_inbound(
-            inbound=inbound, inbox=inbox, contact=contact, now=now, recent=self.recent
+            inbound=inbound,
+            inbox=inbox,
+            contact=contact,
+            now=now,
+            recent=self.recent,
+            replied=self.replied,
         )
         created = ticket is None
         if ticket is not None:
-            ticket = self.tickets.setdefault(ticket.pk, ticket)
+            if ticket.pk is not None:
+                ticket = self.tickets.setdefault(ticket.pk, ticket)
         else:
-            ticket = Ticket.objects.create(
+            # Written by ``flush`` with the batch's other new tickets.
+            ticket = Ticket(
                 contact=contact,
                 inbox=inbox,
                 team=inbox.team,
@@ -357,37 +444,26 @@ class _ReceiveBatch:
                 last_message_at=now,
                 last_inbound_at=now,
             )
-            self.tickets[ticket.pk] = ticket
+            self.new_tickets.append(ticket)
         message = self.message_store(inbound, ticket, identity, raw, reason)
-        if not created:
+        self.announcements.append((message, created, None))
+        if ticket.pk is not None:
             self.unsaved.setdefault(ticket.pk, set()).update(_ticket_touch_inbound(ticket, now=now))
+        else:  # opened by this batch, not yet written: it is written as it is now
+            _ticket_touch_inbound(ticket, now=now)
+        trigger = "created" if created else "updated"
+        if (ticket.order_id is None and contact.pk in self.with_orders) or self.rules(trigger):
+            self.flush()  # these read and write the ticket and its messages in the database
         if ticket.order_id is None and contact.pk in self.with_orders:
             ticket_link_order_from_message(ticket=ticket, message=message)
         if created:
-            _ticket_start_clocks(ticket, policies=self.sla_policies)
-        trigger = "created" if created else "updated"
+            if ticket.pk is None:
+                sla_apply(ticket=ticket, policies=self.sla_policies)  # written with the ticket
+            else:
+                _ticket_start_clocks(ticket, policies=self.sla_policies)
         _automations_run(ticket, trigger=trigger, rules=self.rules(trigger))
         if ticket.inbox_id == inbox.pk:
             self.touched[ticket.contact_id] = ticket
-        events.message_event(message, created_ticket=created)
-        if created:
-            domain_events.emit(
-                domain_events.TicketCreated(
-                    ticket_id=ticket.pk,
-                    inbox_id=inbox.pk,
-                    channel=inbox.kind,
-                    contact_id=contact.pk,
-                )
-            )
-        domain_events.emit(
-            domain_events.MessageReceived(
-                ticket_id=ticket.pk,
-                message_id=message.pk,
-                inbox_id=inbox.pk,
-                channel=inbox.kind,
-                created_ticket=created,
-            )
-        )
         return ReceiveResult("created" if created else "threaded", ticket, message)
 
 
