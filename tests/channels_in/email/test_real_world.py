@@ -318,6 +318,44 @@ def test_html_only_replies_are_separated_on_their_structure(html, reply):
     assert inbound.metadata["email"]["quoted"]
 
 
+# A webmail reply: the client put the sender's name, the rule and the quoted mail's header
+# block in one block of their own, under the reply.
+WEBMAIL_HR_REPLY = """<html><body><div>Thanks, the new address is right.
+<div>I will be home on Friday.</div><div>Marie
+<hr><b>From: </b>Support &lt;support@shop.test&gt;<br><b>To: </b>marie@example.test<br>
+<b>Sent: </b>Tuesday, 1 December 2026 09:14:05<br><b>Subject: </b>Your delivery<br><br>
+<p>Could you confirm your address before we ship order 1042?</p></div></div></body></html>"""
+
+
+def test_a_block_opened_by_a_rule_and_a_header_block_is_the_quote_whole():
+    inbound = parse_email(build_mail(text=None, html=WEBMAIL_HR_REPLY), inbox_id=1)
+    assert inbound.text == "Thanks, the new address is right.\nI will be home on Friday."
+    quoted = inbound.metadata["email"]["quoted"]
+    assert "Could you confirm your address" in quoted and "Marie" in quoted
+
+
+@pytest.mark.parametrize(
+    ("html", "reply"),
+    [
+        # Reply text longer than a name before the rule in the same block: the reply's own.
+        (
+            "<div>Hello</div><div>Please ship it to my office at 4 Quay Street instead, thanks."
+            "<hr><b>From:</b> support@shop.test<br><b>Sent:</b> 1 Dec 2026 09:14<br>"
+            "<b>Subject:</b> Delivery<br>Where should we ship it?</div>",
+            "Hello\nPlease ship it to my office at 4 Quay Street instead, thanks.",
+        ),
+        # A rule with no mail header under it is a decoration, not a quote.
+        (
+            "<div>Hello</div><div>Marie<hr><p>PS: the code is 4410.</p></div>",
+            "Hello\nMarie\n\nPS: the code is 4410.",
+        ),
+    ],
+)
+def test_a_rule_cuts_only_before_a_header_block_and_keeps_the_replys_own_text(html, reply):
+    inbound = parse_email(build_mail(text=None, html=html), inbox_id=1)
+    assert inbound.text == reply
+
+
 def test_html_to_text_keeps_line_breaks():
     assert html_to_text("<div>a<br>b</div><p>c</p>") == "a\nb\n\nc"
 
