@@ -140,7 +140,9 @@ def webchat_email_leave(*, inbox: Inbox, visitor: Visitor, email: str) -> Receiv
         raise ValidationError(_("Please enter a valid email address.")) from None
     with transaction.atomic():
         identity = identity_resolve(kind="webchat", address=visitor.address)
-        if not ContactIdentity.objects.filter(kind="email", address=email.lower()).exists():
+        if not ContactIdentity.objects.filter(
+            kind="email", address=email.lower(), claimed=False
+        ).exists():
             identity_resolve(kind="email", address=email, contact=identity.contact)
     digest = hashlib.sha256(f"{visitor.address}:{email.lower()}".encode()).hexdigest()[:32]
     result = message_receive(

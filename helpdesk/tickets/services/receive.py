@@ -137,12 +137,14 @@ class _ReceiveBatch:
             by_kind.setdefault(inbound.sender.kind, set()).add(
                 normalize_address(inbound.sender.kind, inbound.sender.address)
             )
-        self.identities: dict[tuple[str, str], ContactIdentity] = {}
+        # By (kind, address, claimed): an unproven sender (Sender.unproven) has an identity of
+        # its own beside the address's owner's, and never gets the owner's.
+        self.identities: dict[tuple[str, str, bool], ContactIdentity] = {}
         for kind, addresses in by_kind.items():
             for identity in ContactIdentity.objects.select_related("contact").filter(
                 kind=kind, address__in=addresses
             ):
-                self.identities[(kind, identity.address)] = identity
+                self.identities[(kind, identity.address, identity.claimed)] = identity
         self.known_contacts = {identity.contact_id for identity in self.identities.values()}
         self.new_identities = self._identities_create(inbounds)
         self.with_orders = set(
@@ -164,15 +166,12 @@ class _ReceiveBatch:
         self.announcements: list[tuple[Message, bool, str | None]] = []
         self._order: dict[int, int] = {}  # id() of each message the batch stored -> its rank
 
-    def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str]]:
+    def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str, bool]]:
         """Senders never seen before, each with a new contact, from their first message;
         two statements for the batch. Returns their keys."""
-        first: dict[tuple[str, str], Sender] = {}
+        first: dict[tuple[str, str, bool], Sender] = {}
         for inbound in inbounds:
-            key = (
-                inbound.sender.kind,
-                normalize_address(inbound.sender.kind, inbound.sender.address),
-            )
+            key = _identity_key(inbound.sender)
             if key not in self.identities:
                 first.setdefault(key, inbound.sender)
         if not first:
@@ -188,10 +187,13 @@ class _ReceiveBatch:
                     kind=kind,
                     address=address,
                     display_name=sender.name[:200],
-                    verified=sender.verified,
+                    verified=sender.verified and not claimed,
+                    claimed=claimed,
                     last_seen_at=now,
                 )
-                for ((kind, address), sender), contact in zip(first.items(), contacts, strict=True)
+                for ((kind, address, claimed), sender), contact in zip(
+                    first.items(), contacts, strict=True
+                )
             ]
         )
         self.identities.update(zip(first, created, strict=True))
@@ -257,7 +259,7 @@ class _ReceiveBatch:
 
     def identity_for(self, inbound: InboundMessage, now: datetime) -> ContactIdentity:
         sender = inbound.sender
-        key = (sender.kind, normalize_address(sender.kind, sender.address))
+        key = _identity_key(sender)
         identity = self.identities[key]
         if key in self.new_identities:  # created from this very message
             self.new_identities.discard(key)
@@ -465,6 +467,10 @@ class _ReceiveBatch:
         if ticket.inbox_id == inbox.pk:
             self.touched[ticket.contact_id] = ticket
         return ReceiveResult("created" if created else "threaded", ticket, message)
+
+
+def _identity_key(sender: Sender) -> tuple[str, str, bool]:
+    return (sender.kind, normalize_address(sender.kind, sender.address), sender.unproven)
 
 
 def ticket_open(
