@@ -39,6 +39,10 @@ def setup(*, eager: bool = True) -> tuple[str, Callable[[], None]]:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
     else:
+        # The intent model is the one this checkout already trained (trained there if missing),
+        # not one trained anew for every run in the temporary directory.
+        model_dir = Path(os.environ.get("HELPDESK_DATA_DIR") or ROOT / "var") / "chatbot"
+        os.environ.setdefault("CHATBOT_MODEL_PATH", str(model_dir / "intent-model.joblib"))
         data_dir = tempfile.mkdtemp(prefix="helpdesk-bench-chatbot-")
         os.environ["HELPDESK_DATA_DIR"] = data_dir
         os.environ.pop("DATABASE_URL", None)

@@ -21,6 +21,8 @@ import time
 from _chatbot_setup import ROOT, setup
 from _result import record
 
+BENCH_RUN = {"small": ["--turns", "300"], "full": ["--turns", "3000"]}
+
 
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
@@ -37,6 +39,7 @@ def main() -> None:
     described, cleanup = setup(eager=False)
     try:
         timings = _run(args.turns, args.seed)
+        cpu = cpu_timings[: len(timings)]
     finally:
         cleanup()
     p50, p95 = _percentile(timings, 0.5), _percentile(timings, 0.95)
@@ -50,6 +53,12 @@ def main() -> None:
         f"per turn: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms, "
         f"mean {statistics.fmean(timings):.1f} ms; goal p95 <= 50 ms"
     )
+    # On a shared machine the wall-clock tail includes waiting for other processes' CPU; this
+    # process's own CPU time per turn shows what the turn itself costs.
+    print(
+        f"this process's CPU per turn: p50 {_percentile(cpu, 0.5):.1f} ms, "
+        f"p95 {_percentile(cpu, 0.95):.1f} ms"
+    )
     record(
         goal="bot turn p95 <= 50 ms",
         figure=p95,
@@ -60,10 +69,11 @@ def main() -> None:
 
 
 query_counts: list[int] = []
+cpu_timings: list[float] = []
 
 
 def _run(turns: int, seed: int) -> list[float]:
-    from chatbot_conversations import first_line, next_line, orders_create, scripts
+    from _chatbot_conversations import first_line, next_line, orders_create, scripts
 
     from chatbot.handler import take_turn
     from chatbot.nlu.model import model_get
@@ -107,9 +117,10 @@ def _run(turns: int, seed: int) -> list[float]:
         )
         connection.queries_log.clear()  # the log keeps 9,000 statements at most
         with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.thread_time()
             take_turn(ticket_id=ticket.pk, message_id=message.pk)
             timings.append((time.perf_counter() - started) * 1000)
+            cpu_timings.append((time.thread_time() - cpu_started) * 1000)
         query_counts.append(len(queries))
         return ticket.messages.filter(author_type="bot").order_by("-pk").first()
 

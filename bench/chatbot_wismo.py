@@ -18,6 +18,8 @@ import time
 from _chatbot_setup import setup
 from _result import record
 
+BENCH_RUN = {"small": ["--conversations", "40"], "full": []}
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -28,7 +30,7 @@ def main() -> None:
         parser.error("--conversations must be at least 1")
     described, cleanup = setup()
     try:
-        from chatbot_conversations import converse, orders_create, scripts
+        from _chatbot_conversations import converse, orders_create, scripts
 
         from chatbot.nlu.model import model_get
         from tests.factories import InboxFactory

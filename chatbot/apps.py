@@ -8,5 +8,7 @@ class ChatbotConfig(AppConfig):
 
     def ready(self) -> None:
         from chatbot import subscribers
+        from helpdesk.workspace_settings.sections import register_section
 
         subscribers.register()
+        register_section("bot", label=_("Bot"), url_name="chatbot_settings:inboxes")

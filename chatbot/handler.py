@@ -8,6 +8,7 @@ import logging
 import time
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -129,16 +130,19 @@ def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:
     """
     started = time.perf_counter()
     with transaction.atomic():
+        # One statement each for the ticket (with its conversation) and the message (with its
+        # inbox's bot settings and whether it already had its turn): a turn's reads are few.
         ticket = (
-            Ticket.objects.select_for_update()
-            .select_related("contact", "inbox")
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("contact", "inbox", "bot_conversation")
             .filter(pk=ticket_id)
             .first()
         )
         if ticket is None or ticket.handler != Handler.BOT:
             return None
         message = (
-            Message.objects.select_related("identity", "inbox")
+            Message.objects.select_related("identity", "inbox", "inbox__bot_settings")
+            .annotate(answered=Exists(BotTurn.objects.filter(message=OuterRef("pk"))))
             .filter(pk=message_id, ticket=ticket)
             .first()
         )
@@ -146,11 +150,15 @@ def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:
             message is None
             or message.direction != Direction.INBOUND
             or message.kind != MessageKind.MESSAGE
-            or BotTurn.objects.filter(message=message).exists()
+            or message.answered
             or _is_channel_command(message)
         ):
             return None
-        conversation, _created = BotConversation.objects.get_or_create(ticket=ticket)
+        try:
+            conversation = ticket.bot_conversation
+        except BotConversation.DoesNotExist:
+            # The ticket's row is locked: no other turn creates it meanwhile.
+            conversation = BotConversation.objects.create(ticket=ticket)
         if conversation.state == ConversationState.HANDED_OVER:
             return None
         inbox = message.inbox or ticket.inbox

@@ -30,7 +30,8 @@ INTENT_CHOICES = [
 
 class BotSettings(models.Model):
     """The bot's settings for one inbox. Without a row, the bot answers every intent on every
-    kind of inbox but email, at any hour, and tells the inbox's ``business_hours`` (if any)."""
+    kind of inbox but email, at any hour. Its hand-over tells when a person answers: the
+    inbox's business hours (its business calendar, holidays included)."""
 
     inbox = models.OneToOneField(
         "tickets.Inbox", on_delete=models.CASCADE, related_name="bot_settings"
@@ -41,15 +42,6 @@ class BotSettings(models.Model):
         default=list,
         blank=True,
         help_text=_("Empty: every intent. Others are handed over to agents."),
-    )
-    business_hours = models.JSONField(
-        _("agents' business hours"),
-        default=dict,
-        blank=True,
-        help_text=_(
-            'When a person answers, e.g. {"time_zone": "Europe/Paris", "weekly": '
-            '{"mon": [["09:00", "18:00"]]}}. Empty: the inbox\'s own hours, else always.'
-        ),
     )
 
     class Meta:

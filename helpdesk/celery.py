@@ -36,13 +36,20 @@ app.autodiscover_tasks()
 logger = logging.getLogger(__name__)
 
 
+def task_named(name: str) -> celery.Task:
+    """The current app's task registered under ``name``: how a service queues a task without
+    importing the tasks module (which imports the services). Tasks modules are imported by
+    their app's ``AppConfig.ready()``."""
+    return celery.current_app.tasks[name]
+
+
 @worker_ready.connect
 def _sweep_on_start(**kwargs) -> None:
     """A worker that starts (after a crash, say) receives every payload left pending at once,
     without waiting for the next webhook or beat's sweep."""
-    from helpdesk.tickets.tasks import raw_inbound_sweep_task
-
     try:
-        raw_inbound_sweep_task.apply_async(kwargs={"older_than_seconds": 0}, retry=False)
+        task_named("helpdesk.tickets.tasks.raw_inbound_sweep_task").apply_async(
+            kwargs={"older_than_seconds": 0}, retry=False
+        )
     except Exception:
         logger.exception("Could not queue the start-up sweep of pending inbound payloads")

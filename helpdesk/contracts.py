@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
-
-    from helpdesk.tickets.models import Message, Ticket
 
 __all__ = [
     "AfterReceive",
@@ -69,7 +66,6 @@ class InboundMessage:
     external_id: str | None = None
     html: str = ""
     subject: str = ""
-    sent_at: datetime | None = None
     attachments: tuple[InboundAttachment, ...] = ()
     # Provider ids of earlier messages this one answers (email In-Reply-To and References,
     # a Telegram reply): the strongest threading signal.
@@ -132,11 +128,14 @@ class ReceiveResult:
 
     ``claimed_by`` names the inbound interceptor (helpdesk.conversation) that claimed the
     message for an existing ticket (outcome "threaded"), or is empty.
+
+    ``ticket`` and ``message`` are the stored ``helpdesk.tickets.models`` Ticket and Message:
+    typed loosely, since this module imports nothing of the core's models.
     """
 
     outcome: Outcome
-    ticket: Ticket
-    message: Message
+    ticket: Any
+    message: Any
     claimed_by: str = ""
 
 

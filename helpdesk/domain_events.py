@@ -15,11 +15,18 @@ transaction: if it raises, what it wrote rolls back, the failure is stored as a
 ``SubscriberFailure`` row (seen in the admin and counted on /healthz for staff), and the other
 subscribers still run. The write that emitted the event is never undone.
 
+Some effects belong in the write's own transaction (SLA due times stamped on the ticket row,
+the order a message is about, read by the rules that run next). Their owners subscribe with
+``in_transaction=True``: such a subscriber runs at ``emit()``, in a savepoint, with the live
+instances the emitter passed (``ticket=``, ``message=``), and returns the names of the
+``ticket`` fields it changed (the emitter saves them with its own). If it raises, its savepoint
+rolls back, the failure is recorded the same way, and the write goes on.
+
 A write that emits many events at once (a batch of received mail) dispatches them together.
-A subscriber that can handle them together registers with ``batch=True``: it is called once
-with the list of its events, in the order they were emitted, after the ordinary subscribers
-of those events ran, so that per-message work (one query for the batch instead of one per
-message) stays cheap::
+An after-commit subscriber that can handle them together registers with ``batch=True``: it
+is called once with the list of its events, in the order they were emitted, after the
+ordinary subscribers of those events ran, so that per-message work (one query for the batch
+instead of one per message) stays cheap::
 
     @domain_events.subscriber(MessageReceived, batch=True)
     def bot_turns(events: list[MessageReceived]) -> None: ...
@@ -54,7 +61,8 @@ class DomainEvent:
 
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 _SUBSCRIBERS: dict[type[DomainEvent], list[Callable[[Any], None]]] = {}
-_BATCH: set[str] = set()  # the names of the subscribers that take a list of events
+_IN_TRANSACTION: dict[type[DomainEvent], list[Callable[..., Any]]] = {}
+_BATCH: set[str] = set()  # the after-commit subscribers that take a list of events
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -110,6 +118,15 @@ class TicketStatusChanged(DomainEvent):
     ticket_id: int
     old: str
     new: str
+    actor_id: int | None = None
+
+
+@event_type
+@dataclass(frozen=True)
+class TicketPriorityChanged(DomainEvent):
+    ticket_id: int
+    old: int
+    new: int
     actor_id: int | None = None
 
 
@@ -180,38 +197,54 @@ def event_from_json(payload: str) -> DomainEvent:
 
 
 def subscriber(
-    *types: type[DomainEvent], batch: bool = False
-) -> Callable[[Callable[[Any], None]], Callable]:
-    """Register the decorated function for these event types (``batch``: it takes a list of
-    events). Registering the same function twice (a module imported again) keeps one
-    registration."""
+    *types: type[DomainEvent], in_transaction: bool = False, batch: bool = False
+) -> Callable[[Callable[..., Any]], Callable]:
+    """Register the decorated function for these event types (after commit, or inside the
+    emitting transaction; ``batch``: after commit, with a list of events). Registering the
+    same function twice (a module imported again) keeps one registration."""
 
-    def register(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         for cls in types:
-            subscribe(cls, fn, batch=batch)
+            subscribe(cls, fn, in_transaction=in_transaction, batch=batch)
         return fn
 
     return register
 
 
-def subscribe(cls: type[DomainEvent], fn: Callable[[Any], None], *, batch: bool = False) -> None:
-    listeners = _SUBSCRIBERS.setdefault(cls, [])
+def _registry(in_transaction: bool) -> dict[type[DomainEvent], list[Callable[..., Any]]]:
+    return _IN_TRANSACTION if in_transaction else _SUBSCRIBERS
+
+
+def subscribe(
+    cls: type[DomainEvent],
+    fn: Callable[..., Any],
+    *,
+    in_transaction: bool = False,
+    batch: bool = False,
+) -> None:
+    if batch and in_transaction:
+        raise ValueError("An in-transaction subscriber takes one event at a time")
+    listeners = _registry(in_transaction).setdefault(cls, [])
     key = _name(fn)
     listeners[:] = [f for f in listeners if _name(f) != key]
     listeners.append(fn)
-    if batch:
-        _BATCH.add(key)
-    else:
-        _BATCH.discard(key)
+    if not in_transaction:
+        if batch:
+            _BATCH.add(key)
+        else:
+            _BATCH.discard(key)
 
 
-def unsubscribe(cls: type[DomainEvent], fn: Callable[[Any], None]) -> None:
+def unsubscribe(
+    cls: type[DomainEvent], fn: Callable[..., Any], *, in_transaction: bool = False
+) -> None:
+    registry = _registry(in_transaction)
     key = _name(fn)
-    _SUBSCRIBERS[cls] = [f for f in _SUBSCRIBERS.get(cls, []) if _name(f) != key]
+    registry[cls] = [f for f in registry.get(cls, []) if _name(f) != key]
 
 
-def subscribers(cls: type[DomainEvent]) -> list[Callable[[Any], None]]:
-    return list(_SUBSCRIBERS.get(cls, []))
+def subscribers(cls: type[DomainEvent], *, in_transaction: bool = False) -> list[Callable]:
+    return list(_registry(in_transaction).get(cls, []))
 
 
 def _name(fn: Callable) -> str:
@@ -221,36 +254,72 @@ def _name(fn: Callable) -> str:
 # --- Emitting ----------------------------------------------------------------------------------
 
 
-_batch: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+@dataclass
+class _Batch:
+    pending: list[str] = dataclasses.field(default_factory=list)
+    cache: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+_batch: contextvars.ContextVar[_Batch | None] = contextvars.ContextVar(
     "domain_events_batch", default=None
 )
 
 
-def emit(event: DomainEvent) -> None:
-    """Publish ``event`` once the current transaction commits (at once outside one)."""
+def emit(event: DomainEvent, **live: Any) -> set[str]:
+    """Run the in-transaction subscribers of ``event`` now, with the ``live`` instances, and
+    publish it to the others once the current transaction commits (at once outside one).
+    Returns the fields of ``live["ticket"]`` the in-transaction subscribers changed."""
     payload = event_to_json(event)  # refuses a value that is not plain, at the emitting line
-    pending = _batch.get()
-    if pending is not None:
-        pending.append(payload)
-        return
-    transaction.on_commit(lambda: dispatch(payload))
+    changed = (
+        _run_in_transaction(event, payload, live) if _IN_TRANSACTION.get(type(event)) else set()
+    )
+    batch = _batch.get()
+    if batch is not None:
+        batch.pending.append(payload)
+    else:
+        transaction.on_commit(lambda: dispatch(payload))
+    return changed
+
+
+def _run_in_transaction(event: DomainEvent, payload: str, live: dict[str, Any]) -> set[str]:
+    changed: set[str] = set()
+    batch = _batch.get()
+    for fn in subscribers(type(event), in_transaction=True):
+        emitted = len(batch.pending) if batch is not None else 0
+        try:
+            with transaction.atomic():
+                changed.update(fn(event, **live) or ())
+        except Exception as exc:
+            if batch is not None:
+                del batch.pending[emitted:]  # what it emitted rolled back with it
+            logger.exception("Subscriber %s failed on %s", _name(fn), payload)
+            failure_record(subscriber=_name(fn), payload=payload, error=exc)
+    return changed
+
+
+def batch_cache() -> dict[str, Any]:
+    """A dict that lives as long as the current ``batched()`` block (a fresh one outside any):
+    where an in-transaction subscriber keeps what every message of a receive batch shares."""
+    batch = _batch.get()
+    return batch.cache if batch is not None else {}
 
 
 @contextmanager
 def batched() -> Iterator[None]:
     """Events emitted inside are dispatched together, in order, after commit. For a block
-    that either completes or raises out of its transaction (no savepoint caught inside)."""
+    that either completes or raises out of its transaction (no savepoint caught inside, but
+    the in-transaction subscribers' own)."""
     if _batch.get() is not None:
         yield
         return
-    pending: list[str] = []
-    token = _batch.set(pending)
+    batch = _Batch()
+    token = _batch.set(batch)
     try:
         yield
     finally:
         _batch.reset(token)
-    if pending:
-        transaction.on_commit(lambda: dispatch(*pending))
+    if batch.pending:
+        transaction.on_commit(lambda: dispatch(*batch.pending))
 
 
 def dispatch(*payloads: str) -> None:
@@ -277,7 +346,7 @@ def dispatch(*payloads: str) -> None:
                     _run(fn, [event], payload)
 
 
-def _run(fn: Callable[[Any], None], argument: Any, payload: str) -> None:
+def _run(fn: Callable[..., Any], argument: Any, payload: str) -> None:
     try:
         with transaction.atomic():
             fn(argument)

@@ -21,7 +21,10 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from helpdesk.automations.models import RuleFailure
+from helpdesk.celery import app
 from helpdesk.security.middleware import client_is_loopback
+from helpdesk.tickets.models import SubscriberFailure
 from helpdesk.tickets.selectors import is_staff_member
 
 # /healthz answers within this many seconds: a check still running then (a Redis that hangs)
@@ -95,8 +98,6 @@ def _channel_layer() -> str:
 
 
 def _broker() -> str:
-    from helpdesk.celery import app
-
     if app.conf.task_always_eager:
         return "eager (tasks run in-process)"
     with app.connection_for_write() as conn:
@@ -116,7 +117,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if staff or client_is_loopback(request):
         body["checks"] = checks
     if staff and request.user.is_staff:
-        body["subscriber_failures"] = _subscriber_failures()
+        body["subscriber_failures"] = _failures(
+            SubscriberFailure, ["created_at", "event", "subscriber", "error"]
+        )
+        body["automation_failures"] = _failures(
+            RuleFailure, ["created_at", "rule_name", "ticket_id", "trigger", "error"]
+        )
     return JsonResponse(body, status=200 if ok else 503)
 
 
@@ -129,14 +135,13 @@ def _staff(request: HttpRequest) -> bool:
         return False
 
 
-def _subscriber_failures() -> dict:
-    """For staff: domain-event subscribers that failed lately (helpdesk.domain_events)."""
-    from helpdesk.tickets.models import SubscriberFailure
-
+def _failures(model: type[SubscriberFailure] | type[RuleFailure], fields: list[str]) -> dict:
+    """For staff: what failed lately without undoing a write: domain-event subscribers
+    (helpdesk.domain_events), automation rules (helpdesk.automations)."""
     try:
         since = timezone.now() - timedelta(hours=24)
-        recent = SubscriberFailure.objects.filter(created_at__gte=since)
-        latest = recent.values("created_at", "event", "subscriber", "error")[:5]
+        recent = model.objects.filter(created_at__gte=since)
+        latest = recent.values(*fields)[:5]
         return {
             "last_24h": recent.count(),
             "latest": [{**row, "created_at": row["created_at"].isoformat()} for row in latest],

@@ -499,6 +499,10 @@ WEBCHAT_RATE_IP_CONVERSATIONS = env_bounded_int("WEBCHAT_RATE_IP_CONVERSATIONS",
 WEBCHAT_RATE_IP_CONVERSATION_SECONDS = env_bounded_int(
     "WEBCHAT_RATE_IP_CONVERSATION_SECONDS", 600, minimum=1
 )
+# Frames one WebSocket client may send (agents and the widget): a burst, then a steady rate;
+# past it the socket is closed (helpdesk/security/sockets.py).
+WEBSOCKET_FRAME_BURST = env_bounded_int("WEBSOCKET_FRAME_BURST", 40, minimum=1)
+WEBSOCKET_FRAMES_PER_SECOND = env_bounded_int("WEBSOCKET_FRAMES_PER_SECOND", 4, minimum=1)
 # Inbound text stored in a message, per channel (characters); the whole text beyond it is kept
 # as an attachment. HTML beyond its limit is kept only as an attachment.
 HELPDESK_INBOUND_TEXT_LIMITS = {

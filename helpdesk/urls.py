@@ -37,6 +37,7 @@ urlpatterns = [
     path("help/", include("knowledge_base.urls")),
     path("", include("knowledge_base.workspace_urls")),
     path("csat/", include("helpdesk.csat.urls")),
+    path("settings/bot/", include("chatbot.settings_urls")),
     path("settings/", include("helpdesk.workspace_settings.urls")),
     path("email/", include("channels_in.email.urls")),
     path("", include("channels_in.urls")),

@@ -27,5 +27,6 @@ class KnowledgeBaseConfig(AppConfig):
 
         inbox_selectors.register_ticket_search(ticket_ids_matching)
 
-        # Indexing follows the core's domain events.
+        # Indexing follows the core's domain events; the settings are system checks.
+        import knowledge_base.checks
         import knowledge_base.search.subscribers  # noqa: F401

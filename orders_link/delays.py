@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
 from helpdesk import domain_events
+from helpdesk.celery import task_named
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.tickets.models import (
     IDENTITY_KIND_FOR_INBOX,
@@ -138,9 +139,7 @@ def _delays_not_notified(delays: list) -> list:
 
 
 def _enqueue_send(notice_ids: list[int]) -> None:
-    from orders_link.tasks import delay_notices_send_task
-
-    delay_notices_send_task.delay(notice_ids)
+    task_named("orders_link.tasks.delay_notices_send_task").delay(notice_ids)
 
 
 # --- Sending -----------------------------------------------------------------------------------

@@ -14,14 +14,13 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from helpdesk.contacts.models import Contact
+from orders_link.late import REPORTED_LATE, late_q, shipments_on_the_way
 from orders_link.models import (
     OPEN_ORDER_STATUSES,
     DelayKind,
     DelayNotice,
     Order,
-    OrderStatus,
     Shipment,
-    ShipmentStatus,
 )
 
 # Order numbers as customers write them: "#1001", "order 1001", "commande n° 1001", and
@@ -57,31 +56,6 @@ def order_for_message(*, contact: Contact, text: str) -> Order | None:
 
 
 # --- Delays -----------------------------------------------------------------------------------
-
-REPORTED_LATE = (ShipmentStatus.EXCEPTION, ShipmentStatus.DELAYED, ShipmentStatus.FAILED_ATTEMPT)
-NOT_ON_THE_WAY = (ShipmentStatus.DELIVERED, ShipmentStatus.RETURNED)
-
-
-def shipments_on_the_way() -> Any:
-    """Shipments still to arrive, each with ``expected``: the latest date the customer was
-    given (our last notice's new estimate, else the shop's promise)."""
-    return (
-        Shipment.objects.exclude(status__in=NOT_ON_THE_WAY)
-        .exclude(
-            order__status__in=[OrderStatus.CANCELLED, OrderStatus.RETURNED, OrderStatus.DELIVERED]
-        )
-        .annotate(expected=Coalesce("notified_date", "promised_date"))
-    )
-
-
-def late_q(*, today: dt.date) -> Q:
-    """The one definition of late, for the delay scan and the inbox alike: reported late by
-    the carrier, or past ``expected`` (see shipments_on_the_way)."""
-    return Q(status__in=REPORTED_LATE) | Q(expected__lt=today)
-
-
-def shipments_late(*, today: dt.date) -> Any:
-    return shipments_on_the_way().filter(late_q(today=today))
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
 from email.parser import BytesParser
-from email.utils import collapse_rfc2231_value, parsedate_to_datetime
+from email.utils import collapse_rfc2231_value
 from typing import Any
 
 import charset_normalizer
@@ -377,19 +377,6 @@ def _walk(part: Message, body: _Body, counter: list[int]) -> None:
     _add_attachment(body, part, counter[0])
 
 
-def _sent_at(message: Message):
-    value = header(message, "Date")
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if parsed is None or parsed.tzinfo is None:
-        return None
-    return parsed
-
-
 def automatic_reason(message: Message, sender: str) -> str:
     """Why this mail was sent by a machine (so must never be answered automatically), or ""."""
     auto_submitted = header(message, "Auto-Submitted").lower()
@@ -657,7 +644,6 @@ def parse_email(raw: bytes, *, inbox_id: int, source: str = "") -> InboundMessag
         html=sanitize_html(html_raw) if html_raw else "",
         subject=header(message, "Subject", decode=True)[:255],
         external_id=external_id,
-        sent_at=_sent_at(message),
         attachments=tuple(body.attachments),
         in_reply_to=tuple(thread),
         language=language,

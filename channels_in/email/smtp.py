@@ -19,17 +19,8 @@ logger = logging.getLogger(__name__)
 
 
 def inbox_for_recipient(address: str, *, default: Inbox | None = None) -> Inbox | None:
-    """The enabled email inbox this recipient is one of the addresses of (set on the settings
-    page); for an inbox without any, its configured address or aliases."""
-    found = inbox_for_address(address=address, kinds=[InboxKind.EMAIL])
-    if found is not None:
-        return found
-    address = address.strip().lower()
-    for inbox in Inbox.objects.filter(kind=InboxKind.EMAIL, enabled=True, addresses=None):
-        names = [inbox.config.get("address", ""), *inbox.config.get("aliases", [])]
-        if address in {name.lower() for name in names if name}:
-            return inbox
-    return default
+    """The enabled email inbox this recipient is one of the addresses of."""
+    return inbox_for_address(address=address, kinds=[InboxKind.EMAIL]) or default
 
 
 def _ingest_for(recipients: list[str], raw: bytes, peer: str, default_id: int | None) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import logging
 import mimetypes
 from collections.abc import Mapping
 from typing import Any
@@ -31,6 +32,7 @@ from channels_in.base import (
 from helpdesk.security.payloads import MalformedPayload, json_loads
 
 START = "/start"
+logger = logging.getLogger(__name__)
 
 
 def telegram_bot() -> Bot:
@@ -146,7 +148,6 @@ class TelegramAdapter:
             ),
             text=text,
             external_id=f"update:{update.update_id}",
-            sent_at=message.edit_date or message.date,
             attachments=attachments,
             language=language if language in {"en", "fr"} else "",
             raw=payload,
@@ -197,6 +198,19 @@ class TelegramAdapter:
                 content_type = content_type or mimetypes.guess_type(name)[0] or ""
                 attachments.append(InboundAttachment(name, content_type, content))
         return tuple(attachments), skipped
+
+    def callback_answer(self, callback_query_id: str) -> bool:
+        """Tell Telegram a button press was received (its client stops showing a spinner).
+        Best effort: a press answered late or twice is refused by Telegram, and only logged."""
+        try:
+            return bool(asyncio.run(self._callback_answer(callback_query_id)))
+        except TelegramError as exc:
+            logger.info("Telegram callback query %s not answered: %s", callback_query_id, exc)
+            return False
+
+    async def _callback_answer(self, callback_query_id: str) -> bool:
+        async with telegram_bot() as bot:
+            return await bot.answer_callback_query(callback_query_id=callback_query_id)
 
     def send(self, message: OutboundMessage) -> SendResult:
         try:

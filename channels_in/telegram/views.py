@@ -14,6 +14,11 @@ from helpdesk.tickets.services import message_receive
 def telegram_webhook(request: HttpRequest, hook: Webhook) -> HttpResponse:
     for inbound in hook.payload:
         result = message_receive(inbound=inbound)
+        callback_query_id = inbound.metadata.get("callback_query_id")
+        answer = getattr(adapter, "callback_answer", None)
+        if callback_query_id and answer is not None and adapter.is_configured(inbox.config):
+            # Stored first: the press is answered once its message is safe.
+            answer(str(callback_query_id))
         token = inbound.metadata.get("link_token")
         if token and result.outcome != "duplicate" and result.message.identity is not None:
             telegram_chat_link(identity=result.message.identity, ticket=result.ticket, token=token)

@@ -3,9 +3,10 @@
 Inbox configuration (``Inbox.config``):
 - ``allowed_origins``: the shop's origins allowed to open the widget's WebSocket, e.g.
   ``["https://shop.example"]``;
-- ``title``: the widget's heading (optional);
-- ``business_hours``: ``{"time_zone": "Europe/Paris", "weekly": {"mon": [["09:00", "18:00"]],
-  ...}}``: outside them (or with no agent online) the widget asks for an email address.
+- ``title``: the widget's heading (optional).
+
+Outside the inbox's business hours (``Inbox.business_calendar``, holidays included) or with no
+agent online, the widget asks for an email address.
 """
 
 from __future__ import annotations
@@ -62,11 +63,6 @@ class WebchatAdapter:
             raise ValidationError(
                 {"config": _("'allowed_origins' must list origins like https://shop.example.")}
             ) from None
-        hours = cleaned.get("business_hours")
-        if hours is not None and not (
-            isinstance(hours, dict) and isinstance(hours.get("weekly", {}), dict)
-        ):
-            raise ValidationError({"config": _("'business_hours' needs a 'weekly' mapping.")})
         return cleaned
 
     def is_configured(self, config: Mapping[str, Any]) -> bool:

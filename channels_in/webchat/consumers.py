@@ -7,7 +7,11 @@ Protocol (JSON frames):
   "messages": [...]}`` (every message after ``after``: a reconnect loses nothing);
 - client ``{"type": "message", "client_id", "text", "image"?: {"name", "type", "data"}}``
   -> ``{"type": "ack", "client_id", "id"}``; a resent client_id is stored once;
-- client ``{"type": "email", "email"}`` (nobody available) -> ``{"type": "email_saved"}``;
+- client ``{"type": "email", "email", "language"?}`` (nobody available) ->
+  ``{"type": "email_saved"}``, or ``{"type": "code_sent"}`` when the address is a known
+  customer's: a one-time code went there, and the visitor stays unverified until
+  ``{"type": "code", "code"}`` -> ``{"type": "code_accepted"}`` (their conversation joins
+  that customer) or ``{"type": "error", "error": "bad_code", "reason"}``;
 - client ``{"type": "typing"}``; server ``{"type": "typing"}`` when an agent types;
 - server ``{"type": "message", "message": {...}}`` for every new message in the conversation;
 - server ``{"type": "error", "error": <code>}``; ``origin_refused`` (with ``origin``) before
@@ -38,6 +42,7 @@ from channels_in.webchat.selectors import (
 )
 from channels_in.webchat.services import (
     Visitor,
+    webchat_claim_verify,
     webchat_email_leave,
     webchat_message_receive,
     webchat_origin_refused,
@@ -46,9 +51,12 @@ from channels_in.webchat.services import (
 )
 from channels_in.webchat.visitors import visitor_group
 from channels_in.webhooks import inbox_for_key
+from helpdesk.contracts import DomainError
 from helpdesk.security.ratelimit import rate_hit
+from helpdesk.security.sockets import CLOSE_POLICY_VIOLATION, FrameBudget
 from helpdesk.tickets.models import Inbox, InboxKind
 
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_TOO_BIG = 1009
@@ -91,9 +99,11 @@ class WidgetConsumer(AsyncWebsocketConsumer):
     # Whether the visitor has written before (their first message opens a conversation).
     known: bool = False
     typing_at: float = 0.0
+    language: str = ""
 
     async def connect(self) -> None:
         self.group = ""
+        self.frames = FrameBudget()
         client = self.scope.get("client") or ("", 0)
         self.client_ip = str(client[0] or "")
         key = self.scope["url_route"]["kwargs"]["webhook_key"]
@@ -127,6 +137,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
         limit = settings.WEBCHAT_MAX_IMAGE_BYTES * 4 // 3 + settings.WEBCHAT_MAX_TEXT_CHARS * 4
+        if not self.frames.spend():
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+            return
         if bytes_data is not None or text_data is None:
             await self._error("text_frames_only")
             return
@@ -150,6 +163,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._message(content)
         elif kind == "email":
             await self._email(content)
+        elif kind == "code":
+            await self._code(content)
         elif kind == "typing":
             await self._typing()
         elif kind == "ping":
@@ -163,6 +178,7 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._error("already_started")
             return
         customer = content.get("customer") if isinstance(content.get("customer"), dict) else None
+        self.language = content.get("language") if content.get("language") in LANGUAGES else ""
         after = content.get("after")
         after = after if isinstance(after, int) and after >= 0 else 0
         token = content.get("visitor") if isinstance(content.get("visitor"), str) else None
@@ -235,14 +251,36 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if await self._rate_limited():
             await self._error("rate_limited")
             return
+        language = content.get("language") if content.get("language") in LANGUAGES else ""
+        language = language or self.language
         try:
-            await database_sync_to_async(webchat_email_leave)(
-                inbox=self.inbox, visitor=self.visitor, email=str(content.get("email", ""))[:254]
+            result = await database_sync_to_async(webchat_email_leave)(
+                inbox=self.inbox,
+                visitor=self.visitor,
+                email=str(content.get("email", ""))[:254],
+                language=language or "",
             )
         except ValidationError:
             await self._error("bad_email")
             return
+        if result is None:
+            # A known customer's address: a code went there; the widget asks for it.
+            await self._send({"type": "code_sent"})
+            return
         await self._send({"type": "email_saved"})
+
+    async def _code(self, content: dict[str, Any]) -> None:
+        assert self.inbox is not None and self.visitor is not None
+        if await self._rate_limited():
+            await self._error("rate_limited")
+            return
+        code = str(content.get("code", ""))[:20]
+        try:
+            await database_sync_to_async(webchat_claim_verify)(visitor=self.visitor, code=code)
+        except DomainError as exc:
+            await self._send({"type": "error", "error": "bad_code", "reason": str(exc)})
+            return
+        await self._send({"type": "code_accepted"})
 
     async def _typing(self) -> None:
         assert self.inbox is not None and self.visitor is not None

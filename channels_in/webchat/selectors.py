@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core import signing
@@ -13,42 +12,22 @@ from django.utils import timezone
 
 from helpdesk.accounts.selectors import agents_online
 from helpdesk.contacts.models import ContactIdentity
+from helpdesk.sla.businesstime import is_open
+from helpdesk.sla.selectors import inbox_calendar
 from helpdesk.tickets.models import Attachment, Direction, Inbox, Message, MessageKind, Ticket
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ATTACHMENT_SALT = "channels_in.webchat.attachment"
 
 
-def _clock(value: str) -> time:
-    hours, _, minutes = value.partition(":")
-    if hours == "24" and minutes in {"", "00"}:
-        return time.max
-    return time(int(hours), int(minutes or 0))
-
-
-def within_business_hours(*, config: dict[str, Any], now: datetime | None = None) -> bool:
-    """Whether ``now`` falls in the inbox's weekly hours; no hours configured means always.
-
-    ``config["business_hours"] = {"time_zone": "Europe/Paris",
-    "weekly": {"mon": [["09:00", "18:00"]], ...}}``; a day not listed is closed.
-    """
-    hours = config.get("business_hours")
-    if not hours:
-        return True
-    try:
-        zone = ZoneInfo(hours.get("time_zone") or settings.TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo(settings.TIME_ZONE)
-    local = (now or timezone.now()).astimezone(zone)
-    for start, end in hours.get("weekly", {}).get(DAYS[local.weekday()], []):
-        if _clock(start) <= local.time() < _clock(end):
-            return True
-    return False
+def within_business_hours(*, inbox: Inbox, now: datetime | None = None) -> bool:
+    """Whether ``now`` falls in the inbox's business hours (its business calendar, holidays
+    closed); an inbox without one is always open."""
+    return is_open(inbox_calendar(inbox), now or timezone.now())
 
 
 def webchat_available(*, inbox: Inbox, now: datetime | None = None) -> bool:
     """Someone can answer now: within business hours and an agent has the inbox open."""
-    if not within_business_hours(config=inbox.config, now=now):
+    if not within_business_hours(inbox=inbox, now=now):
         return False
     return agents_online(team_id=inbox.team_id).exists()
 

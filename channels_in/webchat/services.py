@@ -26,9 +26,15 @@ from channels_in.webchat.visitors import (
 )
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.contacts.services import identity_resolve
+from helpdesk.contracts import DomainError
 from helpdesk.tickets import events
 from helpdesk.tickets.models import Direction, Inbox, Ticket
 from helpdesk.tickets.services import ReceiveResult, message_receive
+from helpdesk.tickets.services.claims import (
+    claim_owner,
+    identity_claim_start,
+    identity_claim_verify,
+)
 
 
 @dataclass(frozen=True)
@@ -125,13 +131,17 @@ def webchat_refused_origins(*, inbox: Inbox) -> list[tuple[str, str]]:
     return sorted(seen.items(), key=lambda item: item[1], reverse=True)
 
 
-def webchat_email_leave(*, inbox: Inbox, visitor: Visitor, email: str) -> ReceiveResult:
+def webchat_email_leave(
+    *, inbox: Inbox, visitor: Visitor, email: str, language: str = ""
+) -> ReceiveResult | None:
     """No one could answer live: the visitor left an email address to continue by email.
 
     A new address joins the visitor's contact (unverified) so the conversation continues
     in the same ticket, and agents' replies then go out by email. An address already known
-    for someone else is never merged on the visitor's word: the message goes to that
-    person's record, and replies to that address, never to the visitor's screen.
+    for someone else is never merged on the visitor's word: a one-time code goes to that
+    address (returns None), and the visitor stays a separate contact, shown to agents as
+    claiming it, until they type the code in the widget (``webchat_claim_verify``) or an
+    agent confirms the claim.
     """
     email = email.strip()
     try:
@@ -140,10 +150,12 @@ def webchat_email_leave(*, inbox: Inbox, visitor: Visitor, email: str) -> Receiv
         raise ValidationError(_("Please enter a valid email address.")) from None
     with transaction.atomic():
         identity = identity_resolve(kind="webchat", address=visitor.address)
-        if not ContactIdentity.objects.filter(
-            kind="email", address=email.lower(), claimed=False
-        ).exists():
+        owner = claim_owner(kind="email", address=email)
+        if owner is None:
             identity_resolve(kind="email", address=email, contact=identity.contact)
+    if owner is not None and owner.contact_id != identity.contact_id:
+        identity_claim_start(visitor=identity, kind="email", address=email, language=language)
+        return None
     digest = hashlib.sha256(f"{visitor.address}:{email.lower()}".encode()).hexdigest()[:32]
     result = message_receive(
         inbound=InboundMessage(
@@ -159,6 +171,15 @@ def webchat_email_leave(*, inbox: Inbox, visitor: Visitor, email: str) -> Receiv
     if result.outcome != "duplicate":
         webchat_announce(address=visitor.address, message_id=result.message.pk)
     return result
+
+
+def webchat_claim_verify(*, visitor: Visitor, code: str) -> None:
+    """The visitor typed the code sent to the address they claimed: on a match their
+    conversation joins that customer. Raises DomainError with the reason otherwise."""
+    identity = ContactIdentity.objects.filter(kind="webchat", address=visitor.address).first()
+    if identity is None:
+        raise DomainError(_("This code has expired. Ask for a new one."))
+    identity_claim_verify(visitor=identity, code=code)
 
 
 def webchat_visitor_typing(*, ticket_ids: list[int]) -> None:

@@ -47,6 +47,14 @@ def widget_strings() -> dict[str, str]:
         "email_send": _("Send my address"),
         "email_saved": _("Thank you: we will answer you by email."),
         "bad_email": _("Please enter a valid email address."),
+        "code_sent": _(
+            "This address is already known to us. We have sent a 6-digit code to it: type it "
+            "here so that we can continue your conversation there."
+        ),
+        "code_label": _("Code from the email"),
+        "code_send": _("Confirm"),
+        "code_accepted": _("Thank you: we will answer you by email."),
+        "bad_code": _("This code is not right."),
         "reconnecting": _("Reconnecting…"),
         "too_long": _("This message is too long."),
         "empty": _("Write a message first."),

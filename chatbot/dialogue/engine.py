@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from chatbot.dialogue import codes
 from chatbot.dialogue import orders as order_rules
 from chatbot.dialogue.hours import when_a_person_answers
 from chatbot.dialogue.kb import kb_answer
@@ -27,6 +26,7 @@ from chatbot.models import (
 )
 from chatbot.nlu import Understanding
 from chatbot.selectors import bot_settings_for
+from helpdesk.sla.selectors import inbox_calendar
 from helpdesk.tickets.models import Inbox, Message, Ticket
 from orders_link.models import Order
 
@@ -68,6 +68,10 @@ YES = frozenset(
     ]
 )
 NO = frozenset(["no", "non", "nope", "nan", "pas", "not"])
+SMS_WORDS = frozenset(
+    ["sms", "texto", "text", "phone", "telephone", "téléphone", "portable", "mobile"]
+)
+EMAIL_WORDS = frozenset(["email", "mail", "courriel"])
 CODE_RE = re.compile(r"(?<!\d)(\d{6})(?!\d)")
 
 
@@ -77,10 +81,6 @@ class Outcome:
     outcome: str
     reason: str = ""
     order: Order | None = None
-
-
-def _hours(inbox: Inbox, bot: BotSettings) -> dict[str, Any]:
-    return bot.business_hours or dict(inbox.config or {}).get("business_hours") or {}
 
 
 class Turn:
@@ -157,8 +157,8 @@ class Turn:
                 )
             if answer == "no":
                 return self._hand_over(HandoverReason.NOT_ANSWERED)
-        if picked == "code" and pending.get("number"):
-            return self._send_code(pending["number"])
+        if picked in ("code", "code_sms") and pending.get("number"):
+            return self._send_code(pending["number"], medium="sms" if picked == "code_sms" else "")
         if picked == "order_status":
             understanding = Understanding(
                 "order_status", 1.0, understanding.language, 1.0, understanding.slots, text=text
@@ -307,7 +307,7 @@ class Turn:
             if match:
                 return self._check_code(match.group(1))
             if "code" in text.lower() and pending.get("number"):
-                return self._send_code(pending["number"])
+                return self._send_code(pending["number"], medium=self._medium_asked(text))
         slots = understanding.slots
         number = slots.order_number or pending.get("number", "")
         email = slots.email
@@ -334,7 +334,7 @@ class Turn:
             # Nothing that proves anything: the message is understood as what it says.
             return None
         if re.search(r"\bcode\b", text.lower()) and number and not (email or postcode):
-            return self._send_code(number)
+            return self._send_code(number, medium=self._medium_asked(text))
         if not number:
             if email or postcode:
                 self._state(ConversationState.AWAITING_ORDER, email=email, postcode=postcode)
@@ -350,7 +350,7 @@ class Turn:
                         "Thank you. To protect your order, please send the email address or the "
                         "postcode used for it, or ask for a one-time code."
                     ),
-                    (Choice(_("Send me a code"), "code"),),
+                    self._code_choices(),
                     short_text=_(
                         "Please send the email or postcode used for the order, "
                         "or reply CODE for a one-time code."
@@ -394,7 +394,25 @@ class Turn:
         order_rules.attempt_record(ticket=self.ticket, order=order, method=method, succeeded=True)
         return self._verified(order, method)
 
-    def _send_code(self, number: str) -> Outcome:
+    def _code_choices(self) -> tuple[Choice, ...]:
+        return (
+            Choice(_("Send me a code by email"), "code"),
+            Choice(_("Send me a code by SMS"), "code_sms"),
+        )
+
+    def _medium_asked(self, text: str) -> str:
+        """ "sms" or "email" when the customer said how; '' to let the channel decide."""
+        words = set(re.findall(r"[a-zà-ÿ]+", text.lower()))
+        if words & SMS_WORDS:
+            return "sms"
+        if words & EMAIL_WORDS:
+            return "email"
+        return ""
+
+    def _send_code(self, number: str, *, medium: str = "") -> Outcome:
+        """Send a code for the order ``number`` by email or SMS. The reply is the same whether
+        the order exists or not, and whether it has an email or a phone number."""
+        medium = medium or ("sms" if self.channel in ("sms", "whatsapp") else "email")
         candidates = order_rules.orders_by_number(number)
         order = candidates[0] if candidates else None
         if (
@@ -402,32 +420,55 @@ class Turn:
             >= order_rules.FAILURE_LIMIT
         ):
             return self._hand_over(HandoverReason.VERIFICATION_FAILED)
+        sms_from = codes.sms_inbox(self.inbox) if medium == "sms" else None
+        if medium == "sms" and sms_from is None:
+            # A fact about the shop, not about the order: nothing is revealed.
+            self._state(ConversationState.AWAITING_PROOF, number=number)
+            return Outcome(
+                Reply(
+                    _(
+                        "Codes cannot be sent by SMS here. Please send the email address or "
+                        "postcode used for the order, or ask for a code by email."
+                    ),
+                    (Choice(_("Send me a code by email"), "code"),),
+                ),
+                TurnOutcome.ASKED,
+            )
         self._state(ConversationState.AWAITING_CODE, number=number)
-        generic = Reply(
-            _(
-                "If this order exists, a six-digit code has been sent to the email address used "
-                "for it. Please type the code here."
-            ),
-            short_text=_(
-                "If this order exists, a code was sent to its email. Please type it here."
-            ),
-        )
-        if order is not None and order_rules.code_destination(order):
-            code, record = order_rules.code_issue(ticket=self.ticket, order=order)
+        if medium == "sms":
+            generic = Reply(
+                _(
+                    "If this order exists and has a phone number, a six-digit code has been "
+                    "sent to it by SMS. Please type the code here."
+                ),
+                short_text=_("If this order exists, a code was sent to its phone. Type it here."),
+            )
+        else:
+            generic = Reply(
+                _(
+                    "If this order exists, a six-digit code has been sent to the email address "
+                    "used for it. Please type the code here."
+                ),
+                short_text=_(
+                    "If this order exists, a code was sent to its email. Please type it here."
+                ),
+            )
+        if order is not None and order_rules.code_destination(order, medium=medium):
+            code, record = order_rules.code_issue(ticket=self.ticket, order=order, medium=medium)
             language = translation.get_language()
+            inbox = sms_from or self.inbox
+            ticket_id = self.ticket.pk
 
             def deliver() -> None:
-                with translation.override(language):
-                    send_mail(
-                        _("Your code: %(code)s") % {"code": code},
-                        _(
-                            "Your code to see order %(number)s in the chat is %(code)s. It works "
-                            "for 10 minutes. If you did not ask for it, ignore this email."
-                        )
-                        % {"number": order.number, "code": code},
-                        settings.DEFAULT_FROM_EMAIL,
-                        [record.sent_to],
-                    )
+                codes.code_deliver(
+                    medium=medium,
+                    to=record.sent_to,
+                    code=code,
+                    number=order.number,
+                    language=language,
+                    ticket_id=ticket_id,
+                    inbox=inbox,
+                )
 
             transaction.on_commit(deliver)
         return Outcome(generic, TurnOutcome.ASKED)
@@ -457,7 +498,7 @@ class Turn:
                         "This code is not valid or has expired. "
                         "Please check it, or ask for a new code."
                     ),
-                    (Choice(_("Send me a code"), "code"),),
+                    self._code_choices(),
                 ),
                 TurnOutcome.VERIFICATION_FAILED,
             )
@@ -517,9 +558,14 @@ class Turn:
         self.conversation.handover_reason = reason
         self.conversation.handed_over_at = timezone.now()
         self._state(ConversationState.HANDED_OVER)
-        when = when_a_person_answers(hours=_hours(self.inbox, self.bot))
+        when = when_a_person_answers(calendar=inbox_calendar(self.inbox))
         if reason == HandoverReason.COMPLAINT:
             first = _("I am sorry about this. I am passing your message to a person.")
+        elif reason == HandoverReason.NO_ANSWER:
+            first = _(
+                "I am not sure I have the right answer to this. I am passing your conversation "
+                "to a person, with what you told me."
+            )
         elif reason == HandoverReason.VERIFICATION_FAILED:
             first = _("I cannot check this order here. I am passing your conversation to a person.")
         else:

@@ -98,7 +98,19 @@ def _code_hash(code: str, *, ticket_id: int, order_id: int) -> str:
     return hmac.new(key, f"{ticket_id}:{order_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def code_destination(order: Order) -> str:
+def phone_e164(value: str) -> str:
+    """``value`` as an E.164 number (+ and 8 to 15 digits), or '' when it is not one."""
+    compact = re.sub(r"[\s.\-()/]", "", value or "")
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    return compact if re.fullmatch(r"\+[1-9]\d{7,14}", compact) else ""
+
+
+def code_destination(order: Order, *, medium: str = "email") -> str:
+    """Where a code for ``order`` goes: its email (``medium="email"``) or, by SMS, its phone
+    number; '' when the order has none."""
+    if medium == "sms":
+        return phone_e164(order.phone)
     return order.email or ""
 
 
@@ -108,7 +120,7 @@ def mask_email(address: str) -> str:
     return f"{shown}{'•' * max(len(local) - 1, 2)}@{domain}"
 
 
-def code_issue(*, ticket: Ticket, order: Order) -> tuple[str, OneTimeCode]:
+def code_issue(*, ticket: Ticket, order: Order, medium: str = "email") -> tuple[str, OneTimeCode]:
     """A fresh six-digit code for ``order`` in this conversation; earlier ones stop working."""
     OneTimeCode.objects.filter(ticket=ticket, used_at__isnull=True).update(used_at=timezone.now())
     code = f"{secrets.randbelow(10**6):06d}"
@@ -116,7 +128,7 @@ def code_issue(*, ticket: Ticket, order: Order) -> tuple[str, OneTimeCode]:
         ticket=ticket,
         order=order,
         code_hash=_code_hash(code, ticket_id=ticket.pk, order_id=order.pk),
-        sent_to=code_destination(order),
+        sent_to=code_destination(order, medium=medium),
         expires_at=timezone.now() + CODE_LIFETIME,
     )
     return code, record

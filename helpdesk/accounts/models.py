@@ -44,6 +44,8 @@ class AgentProfile(models.Model):
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
+    # Blank: the workspace's TIME_ZONE. Dates in the workspace are shown in this zone.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
     available = models.BooleanField(_("available for assignment"), default=True)
     max_open_tickets = models.PositiveIntegerField(_("maximum open tickets"), default=25)
     # Round-robin assignment picks the available agent who waited longest for a ticket.

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from helpdesk.automations.engine import rule_validate
-from helpdesk.automations.models import Rule
+from helpdesk.automations.models import Rule, RuleFailure
 
 
 class RuleAdminForm(forms.ModelForm):
@@ -21,3 +21,13 @@ class RuleAdmin(admin.ModelAdmin):
     form = RuleAdminForm
     list_display = ["name", "position", "trigger", "active"]
     list_editable = ["position", "active"]
+
+
+@admin.register(RuleFailure)
+class RuleFailureAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "rule_name", "ticket", "trigger", "error"]
+    list_filter = ["trigger", "rule_name"]
+    readonly_fields = ["created_at", "rule", "rule_name", "ticket", "trigger", "error", "traceback"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

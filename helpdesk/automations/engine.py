@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from helpdesk.tickets.models import Direction, MessageKind, Priority, Ticket, TicketStatus
+from helpdesk.tickets.selectors import delayed_order_exists
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -23,10 +24,10 @@ if TYPE_CHECKING:
 # field -> (label, allowed ops, value kind)
 FIELDS: dict[str, tuple[StrOrPromise, tuple[str, ...], str]] = {
     "channel": (_("Channel"), ("is", "is_not"), "list"),
-    "inbox": (_("Inbox (id)"), ("is", "is_not"), "list"),
+    "inbox": (_("Inbox"), ("is", "is_not"), "list"),
     "text": (_("Subject or last customer message"), ("contains", "not_contains"), "text"),
     "tag": (_("Tag"), ("has", "has_not"), "text"),
-    "priority": (_("Priority (1-4)"), ("is", "at_least", "at_most"), "int"),
+    "priority": (_("Priority"), ("is", "at_least", "at_most"), "int"),
     "status": (_("Status"), ("is", "is_not"), "list"),
     "contact": (_("Contact name or address"), ("contains", "not_contains"), "text"),
     "assigned": (_("Has an assignee"), ("is",), "bool"),
@@ -64,13 +65,13 @@ OPS = {
 }
 
 ACTIONS: dict[str, tuple[StrOrPromise, str]] = {
-    "assign_team": (_("Assign to team (id)"), "int"),
-    "assign_agent": (_("Assign to agent (user id)"), "int"),
-    "assign_round_robin": (_("Round-robin among a team's agents (team id)"), "int"),
-    "set_priority": (_("Set priority (1-4)"), "int"),
+    "assign_team": (_("Assign to team"), "int"),
+    "assign_agent": (_("Assign to agent"), "int"),
+    "assign_round_robin": (_("Round-robin among a team's agents"), "int"),
+    "set_priority": (_("Set priority"), "int"),
     "set_status": (_("Set status"), "status"),
     "add_tag": (_("Add tag"), "text"),
-    "canned_reply": (_("Send canned response (id)"), "int"),
+    "canned_reply": (_("Send canned response"), "int"),
     "add_note": (_("Add internal note"), "text"),
 }
 
@@ -169,8 +170,6 @@ class Facts:
 
     @cached_property
     def order_delayed(self) -> bool:
-        from helpdesk.tickets.selectors import delayed_order_exists
-
         if self.ticket.order_id is None:
             return False
         return Ticket.objects.filter(pk=self.ticket.pk).filter(delayed_order_exists()).exists()

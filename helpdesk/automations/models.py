@@ -62,3 +62,29 @@ class RuleRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} on #{self.ticket_id}"
+
+
+class RuleFailure(models.Model):
+    """A rule that raised on a ticket (a team deleted since, a bad value stored outside the
+    editor): its changes rolled back alone, the write that triggered it stands. Seen in the
+    admin and counted on /healthz for staff."""
+
+    rule = models.ForeignKey(
+        Rule, on_delete=models.SET_NULL, null=True, blank=True, related_name="failures"
+    )
+    rule_name = models.CharField(_("rule"), max_length=100)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    trigger = models.CharField(_("trigger"), max_length=16, choices=Trigger.choices)
+    error = models.TextField(_("error"))
+    traceback = models.TextField(_("traceback"), blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("automation failure")
+        verbose_name_plural = _("automation failures")
+
+    def __str__(self) -> str:
+        return f"{self.rule_name} on ticket {self.ticket_id}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import traceback
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,8 +15,12 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from helpdesk.accounts.models import Team
 from helpdesk.automations.engine import Facts, as_int, condition_holds
-from helpdesk.automations.models import Match, Rule, RuleRun, Trigger
+from helpdesk.automations.models import Match, Rule, RuleFailure, RuleRun, Trigger
+from helpdesk.inbox.models import CannedResponse
+from helpdesk.inbox.services import canned_render
+from helpdesk.tickets import services as ts
 from helpdesk.tickets.models import Ticket, TicketStatus
 
 logger = logging.getLogger(__name__)
@@ -34,11 +39,6 @@ def rule_matches(*, rule: Rule, facts: Facts) -> bool:
 
 def rule_apply(*, rule: Rule, ticket: Ticket) -> None:
     """Carry out the rule's actions on the ticket, without re-triggering rules."""
-    from helpdesk.accounts.models import Team
-    from helpdesk.inbox.models import CannedResponse
-    from helpdesk.inbox.services import canned_render
-    from helpdesk.tickets import services as ts
-
     for action in rule.actions:
         kind, value = action["type"], action.get("value")
         if kind == "assign_team":
@@ -101,17 +101,35 @@ def automations_run(
     for rule in rules:
         try:
             # A savepoint per rule: a rule that fails (a team deleted since, a bad value
-            # stored outside the editor) is logged and skipped; the message still lands.
+            # stored outside the editor) is recorded and skipped; the message still lands.
             with transaction.atomic():
                 if not rule_matches(rule=rule, facts=Facts(ticket=ticket, now=now)):
                     continue
                 RuleRun.objects.create(rule=rule, ticket=ticket)
                 _apply_guarded(rule, ticket)
-        except Exception:
-            logger.exception("Automation rule %s failed on ticket %s", rule.pk, ticket.pk)
+        except Exception as exc:
+            rule_failure_record(rule=rule, ticket=ticket, trigger=trigger, error=exc)
             continue
         acted.append(rule.pk)
     return acted
+
+
+def rule_failure_record(*, rule: Rule, ticket: Ticket, trigger: str, error: BaseException) -> None:
+    """Log and store a rule's failure (admin: Automations > Automation failures; /healthz
+    counts them for staff), in the transaction of the write that ran the rule."""
+    logger.error("Automation rule %s failed on ticket %s", rule.pk, ticket.pk, exc_info=error)
+    try:
+        with transaction.atomic():
+            RuleFailure.objects.create(
+                rule=rule,
+                rule_name=rule.name[:100],
+                ticket_id=ticket.pk,
+                trigger=trigger,
+                error=f"{type(error).__name__}: {error}"[:1000],
+                traceback="".join(traceback.format_exception(error))[-8000:],
+            )
+    except Exception:
+        logger.exception("Could not record the failure of automation rule %s", rule.pk)
 
 
 def _apply_guarded(rule: Rule, ticket: Ticket) -> None:
@@ -152,21 +170,33 @@ def automations_run_time(*, now: datetime | None = None, batch: int = 500) -> in
                     .select_related("inbox", "contact", "order")
                     .get(pk=ticket_id)
                 )
-                if not rule_matches(rule=rule, facts=Facts(ticket=ticket, now=now)):
-                    continue
-                try:
-                    with transaction.atomic():
-                        RuleRun.objects.create(
-                            rule=rule,
-                            ticket=ticket,
-                            status=ticket.status,
-                            status_since=ticket.status_changed_at or ticket.created_at,
-                        )
-                except IntegrityError:
-                    continue
-                _apply_guarded(rule, ticket)
-                acted += 1
+                if _time_rule_apply(rule, ticket, now):
+                    acted += 1
     return acted
+
+
+def _time_rule_apply(rule: Rule, ticket: Ticket, now: datetime) -> bool:
+    """Apply a time rule once per status spell; a rule that fails is recorded, and the
+    sweep goes on with the other tickets."""
+    if not rule_matches(rule=rule, facts=Facts(ticket=ticket, now=now)):
+        return False
+    try:
+        with transaction.atomic():
+            RuleRun.objects.create(
+                rule=rule,
+                ticket=ticket,
+                status=ticket.status,
+                status_since=ticket.status_changed_at or ticket.created_at,
+            )
+    except IntegrityError:
+        return False
+    try:
+        with transaction.atomic():
+            _apply_guarded(rule, ticket)
+    except Exception as exc:
+        rule_failure_record(rule=rule, ticket=ticket, trigger=Trigger.TIME, error=exc)
+        return False
+    return True
 
 
 def _narrow(tickets, conditions: list[dict], now: datetime):
@@ -184,8 +214,6 @@ def _narrow(tickets, conditions: list[dict], now: datetime):
 
 def tickets_auto_close(*, now: datetime | None = None, days: int | None = None) -> int:
     """Close tickets solved more than ``days`` ago (HELPDESK_AUTO_CLOSE_DAYS; 0 disables)."""
-    from helpdesk.tickets.services import ticket_set_status
-
     days = settings.HELPDESK_AUTO_CLOSE_DAYS if days is None else days
     if days <= 0:
         return 0
@@ -198,6 +226,6 @@ def tickets_auto_close(*, now: datetime | None = None, days: int | None = None) 
         with transaction.atomic():
             locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
             if locked.status == TicketStatus.SOLVED:
-                ticket_set_status(ticket=locked, status=TicketStatus.CLOSED, automate=False)
+                ts.ticket_set_status(ticket=locked, status=TicketStatus.CLOSED, automate=False)
                 closed += 1
     return closed

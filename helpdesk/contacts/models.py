@@ -107,3 +107,38 @@ def normalize_address(kind: str, address: str) -> str:
         digits = "".join(ch for ch in address if ch.isdigit())
         return f"+{digits}" if digits else address
     return address
+
+
+class IdentityClaim(models.Model):
+    """A visitor (a chat identity) says an address already known to us is theirs.
+
+    Until they prove it (a one-time code sent to that address) or an agent confirms it, the
+    visitor stays a separate, unverified contact: nothing of the address's owner is shown to
+    them. On proof, the visitor's contact is merged into the owner's."""
+
+    visitor = models.ForeignKey(
+        ContactIdentity, on_delete=models.CASCADE, related_name="claims_made"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
+    address = models.CharField(_("claimed address"), max_length=320)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    proven_at = models.DateTimeField(_("proven"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    class Meta:
+        verbose_name = _("identity claim")
+        verbose_name_plural = _("identity claims")
+        indexes = [models.Index(fields=["visitor", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.visitor} → {self.address}"

@@ -10,6 +10,7 @@ from django.conf import settings
 
 from helpdesk.accounts.services import agent_presence_clear, agent_presence_mark
 from helpdesk.inbox.services import agent_group, agent_typing_relay
+from helpdesk.security.sockets import CLOSE_POLICY_VIOLATION, FrameBudget
 from helpdesk.tickets.events import inbox_group, ticket_group
 from helpdesk.tickets.selectors import (
     inboxes_visible_to,
@@ -45,6 +46,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = []
         self.typing_relayed = {}
         self.visibility: dict[int, tuple[bool, float]] = {}
+        self.frames = FrameBudget()
         user = self.scope.get("user")
         if user is None or not await database_sync_to_async(is_staff_member)(user):
             await self.close(code=4403)
@@ -75,7 +77,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None):
-        """A frame that is not a JSON text gets an error frame; the socket stays open."""
+        """A frame that is not a JSON text gets an error frame; the socket stays open, until
+        the client has sent more frames than its budget."""
+        if not self.frames.spend():
+            await self.close(code=CLOSE_POLICY_VIOLATION)
+            return
         if text_data is None:
             await self.send_json({"type": "error", "error": "text frames only"})
             return

@@ -78,6 +78,24 @@ def event_words(metadata: dict[str, Any]) -> SafeString:
         return format_html("{}", _("Order unlinked"))
     if kind == "contact_merged":
         return format_html("{}", _("Two contacts of this customer were merged"))
+    if kind == "identity_claimed":
+        return format_html(
+            "{}",
+            _("Claims to be %(address)s, unverified: a code was sent there.")
+            % {"address": e.get("address", "")},
+        )
+    if kind == "identity_claim_proven":
+        return format_html(
+            "{}",
+            _("Proved to be %(address)s with the emailed code: contacts merged.")
+            % {"address": e.get("address", "")},
+        )
+    if kind == "identity_claim_confirmed":
+        return format_html(
+            "{}",
+            _("Confirmed by an agent to be %(address)s: contacts merged.")
+            % {"address": e.get("address", "")},
+        )
     if kind == "note":
         return format_html(
             "{} “{}”: {}", _("Automation rule"), e.get("rule", ""), e.get("text", "")

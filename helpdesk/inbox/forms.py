@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -115,7 +117,9 @@ ActionFormSet = forms.formset_factory(ActionForm, extra=2, max_num=20)
 
 
 def rule_parts_from(
-    conditions: forms.BaseFormSet[ConditionForm], actions: forms.BaseFormSet[ActionForm]
+    conditions: forms.BaseFormSet[ConditionForm],
+    actions: forms.BaseFormSet[ActionForm],
+    convert: Callable[[list, list], tuple[list, list]] | None = None,
 ) -> tuple[list, list]:
     """The JSON lists of a rule from its two formsets (blank rows skipped), validated."""
     conds = [
@@ -132,5 +136,7 @@ def rule_parts_from(
         for f in actions.forms
         if f.cleaned_data.get("type")
     ]
+    if convert is not None:
+        conds, acts = convert(conds, acts)
     rule_validate(conditions=conds, actions=acts)
     return conds, acts

@@ -12,6 +12,14 @@ from django.utils.translation import gettext as _
 from helpdesk.automations.engine import ACTIONS, FIELDS, OPS
 from helpdesk.automations.models import Rule
 from helpdesk.inbox.forms import ActionFormSet, ConditionFormSet, RuleForm, rule_parts_from
+from helpdesk.inbox.rule_names import (
+    ACTION_NAMES,
+    CONDITION_NAMES,
+    rule_in_words,
+    rule_parts_for_editor,
+    rule_parts_from_names,
+    vocabularies,
+)
 from helpdesk.tickets.selectors import sees_everything
 
 
@@ -28,7 +36,11 @@ def manager_required(view):
 
 @manager_required
 def rule_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "inbox/rules.html", {"rules": Rule.objects.order_by("position", "id")})
+    rules = list(Rule.objects.order_by("position", "id"))
+    for rule in rules:
+        # Read by the list like properties of the rule: its conditions and actions in words.
+        setattr(rule, "in_words", rule_in_words(rule.conditions, rule.actions))  # noqa: B010
+    return render(request, "inbox/rules.html", {"rules": rules})
 
 
 @manager_required
@@ -40,7 +52,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         actions = ActionFormSet(request.POST, prefix="a")
         if form.is_valid() and conditions.is_valid() and actions.is_valid():
             try:
-                conds, acts = rule_parts_from(conditions, actions)
+                conds, acts = rule_parts_from(conditions, actions, convert=rule_parts_from_names)
             except ValidationError as exc:
                 form.add_error(None, exc)
             else:
@@ -52,8 +64,9 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         status = 400
     else:
         form = RuleForm(instance=rule)
-        conditions = ConditionFormSet(prefix="c", initial=rule.conditions if rule else None)
-        actions = ActionFormSet(prefix="a", initial=rule.actions if rule else None)
+        named = rule_parts_for_editor(rule.conditions, rule.actions) if rule else (None, None)
+        conditions = ConditionFormSet(prefix="c", initial=named[0])
+        actions = ActionFormSet(prefix="a", initial=named[1])
         status = 200
     return render(
         request,
@@ -66,6 +79,9 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "fields": FIELDS,
             "ops": OPS,
             "action_kinds": ACTIONS,
+            "vocabularies": vocabularies(),
+            # Which suggestion list a row's value takes, by its field or action.
+            "name_lists": {**CONDITION_NAMES, **ACTION_NAMES},
         },
         status=status,
     )

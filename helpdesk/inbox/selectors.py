@@ -12,7 +12,17 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
@@ -416,8 +426,6 @@ def reply_fallback_identity_kinds() -> set[str]:
 
 def canned_in_language_order(canned, *, language: str):
     """Canned responses in the ticket's language first, then those without one, then the rest."""
-    from django.db.models import Case, IntegerField, Value, When
-
     return canned.annotate(
         language_rank=Case(
             When(language=language or "-", then=Value(0)),

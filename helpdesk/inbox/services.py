@@ -14,6 +14,7 @@ from helpdesk.channels import get_adapter
 from helpdesk.inbox.models import Mention, SavedView, TicketRead
 from helpdesk.tickets.events import publish
 from helpdesk.tickets.models import Message, Ticket
+from helpdesk.tickets.selectors import tickets_visible_to
 
 _VARIABLE = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
 _MENTION = re.compile(r"(?<![\w.@])@([\w.+-]{1,150})")
@@ -99,8 +100,6 @@ def mentions_record(*, message: Message, author: User) -> list[int]:
 
     Returns the ids of the users notified (each gets a live ``mention`` event after commit).
     """
-    from helpdesk.tickets.selectors import tickets_visible_to
-
     names = {m.group(1).rstrip(".") for m in _MENTION.finditer(message.text or "")}
     if not names:
         return []
@@ -134,8 +133,6 @@ def mentions_record(*, message: Message, author: User) -> list[int]:
 def mentions_unseen(*, message: Message, author: User) -> list[int]:
     """The agents named as @username in the message who cannot see its ticket: they were
     not notified, and the author is told so (and offered to assign or share the ticket)."""
-    from helpdesk.tickets.selectors import tickets_visible_to
-
     names = {m.group(1).rstrip(".") for m in _MENTION.finditer(message.text or "")}
     if not names:
         return []

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpdesk.inbox import preferences, rules, views
+from helpdesk.inbox import contacts, preferences, rules, views
 
 app_name = "inbox"
 
@@ -13,7 +13,11 @@ urlpatterns = [
     path("tickets/<int:pk>/canned/<int:canned_pk>/", views.canned_preview, name="canned_preview"),
     path("tickets/<int:pk>/<slug:action>/", views.ticket_action, name="ticket_action"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("contacts/", contacts.contact_list, name="contact_list"),
+    path("contacts/<int:pk>/", contacts.contact_detail, name="contact_detail"),
+    path("contacts/<int:pk>/merge/", contacts.contact_merge_view, name="contact_merge"),
     path("mentions/", views.mentions, name="mentions"),
+    path("preferences/", preferences.profile, name="profile"),
     path("preferences/language/", preferences.language_set, name="language_set"),
     path("outbox/", views.outbox, name="outbox"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment"),

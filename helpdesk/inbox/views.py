@@ -11,15 +11,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpdesk.accounts.models import Team
+from helpdesk.contacts.models import IdentityClaim
 from helpdesk.contracts import DomainError
 from helpdesk.inbox.forms import PriorityForm, ReplyForm, StatusForm
 from helpdesk.inbox.models import CannedResponse, Mention, SavedView
@@ -80,7 +84,9 @@ from helpdesk.tickets.services import (
     tickets_bulk_apply,
     tickets_merge,
 )
-from orders_link.models import Order
+from helpdesk.tickets.services.claims import identity_claim_confirm, identity_claims_pending_for
+from orders_link.models import Order, Shipment
+from orders_link.selectors import order_admin_url
 
 
 class AgentRequest(HttpRequest):
@@ -195,8 +201,6 @@ def saved_view_delete(request: AgentRequest, pk: int) -> HttpResponse:
 
 
 def _list_url() -> str:
-    from django.urls import reverse
-
     return reverse("inbox:ticket_list")
 
 
@@ -265,8 +269,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     if form is None:
         form = ReplyForm(identities=identities, default_identity=default_identity)
     windows = reply_windows(ticket=ticket, identities=identities, agent=request.user)
-    from orders_link.models import Shipment
-
     orders = list(
         contact.orders.select_related("store")
         .prefetch_related(
@@ -274,10 +276,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         )
         .order_by("-placed_at")[:10]
     )
-    from django.utils.formats import number_format
-
-    from orders_link.selectors import order_admin_url
-
     for order in orders:
         # Read by the customer panel like properties of the order.
         setattr(order, "total_display", f"{number_format(order.total, 2)} {order.currency}")  # noqa: B010
@@ -292,8 +290,6 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
     profile = getattr(request.user, "agent_profile", None)
     canned = CannedResponse.objects.all()
     if profile is not None and not sees_everything(request.user):
-        from django.db.models import Q
-
         canned = canned.filter(Q(team__isnull=True) | Q(team__in=profile.teams.all()))
     canned = canned_in_language_order(canned, language=ticket.language or ticket.contact.language)
     return {
@@ -311,6 +307,9 @@ def _ticket_context(request: AgentRequest, ticket: Ticket, form: ReplyForm | Non
         "canned": list(canned.order_by("name")),
         "tags": list(ticket.tags.order_by("name")),
         "sla_state": ticket_sla_state(ticket),
+        # "Claims to be X, unverified": a visitor who named a known customer's address.
+        "claims": identity_claims_pending_for(contact_id=contact.pk),
+        "now_time": timezone.now(),
         # What a conversation handler (the bot) learnt before handing over, shown on top.
         "handover_note": ticket.messages.filter(
             kind=MessageKind.NOTE, metadata__event="bot_handover"
@@ -517,6 +516,18 @@ def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
             ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
         elif action == "unlink_order":
             ticket_link_order(ticket=ticket, order=None, actor=user)
+        elif action == "confirm_claim":
+            value = post.get("claim", "")
+            claim = get_object_or_404(
+                IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
+                pk=int(value) if value.isdigit() else 0,
+            )
+            identity_claim_confirm(claim=claim, actor=user)
+            messages.success(
+                request,
+                _("Confirmed: this conversation now belongs to %(address)s's contact.")
+                % {"address": claim.address},
+            )
         elif action == "merge_contact":
             value = post.get("contact", "")
             other = get_object_or_404(
@@ -604,8 +615,6 @@ def mentions(request: AgentRequest) -> HttpResponse:
 @staff_required
 def outbox(request: AgentRequest) -> HttpResponse:
     """Replies kept here because their channel has no credentials: not really sent."""
-    from django.core.paginator import Paginator
-
     held = (
         Message.objects.filter(
             delivery_state=DeliveryState.OUTBOX, ticket__in=tickets_visible_to(request.user)

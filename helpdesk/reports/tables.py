@@ -9,15 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import F, Value
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from helpdesk.reports.selectors.filters import ReportFilter, tickets_created
 from helpdesk.reports.selectors.metrics import Durations, Report
-from helpdesk.reports.selectors.sql import Epoch
-from helpdesk.tickets.models import InboxKind, TicketStatus
+from helpdesk.tickets.models import InboxKind
 
 
 def channel_label(kind: str) -> str:
@@ -226,66 +223,6 @@ TABLE_NAMES = (
     TICKETS_TABLE,
 )
 TABLE_TITLES = {TICKETS_TABLE: gettext_lazy("Every ticket in the range")}
-
-
-def ticket_rows(filters: ReportFilter) -> Iterator[list[Any]]:
-    """Every ticket created in the range, one row each, read in chunks (a server-side cursor
-    on PostgreSQL): memory stays flat however many there are."""
-    yield [
-        _("Ticket"),
-        _("Created"),
-        _("Channel"),
-        _("Inbox"),
-        _("Team"),
-        _("Agent"),
-        _("Language"),
-        _("Status"),
-        _("First response (h)"),
-        _("Resolution (h)"),
-        _("Times reopened"),
-        _("Rating"),
-    ]
-    statuses = dict(TicketStatus.choices)
-    hour = Value(3600.0)
-    rows = (
-        tickets_created(filters=filters)
-        .annotate(
-            frt=(Epoch(F("first_response_at")) - Epoch(F("created_at"))) / hour,
-            res=(Epoch(F("solved_at")) - Epoch(F("created_at"))) / hour,
-        )
-        .order_by("created_at", "id")
-        .values_list(
-            "id",
-            "created_at",
-            "inbox__kind",
-            "inbox__name",
-            "team__name",
-            "assignee__username",
-            "language",
-            "status",
-            "frt",
-            "res",
-            "reopened_count",
-            "csat_survey__rating",
-        )
-    )
-    tz = filters.tz
-    for row in rows.iterator(chunk_size=5000):
-        created: datetime = row[1]
-        yield [
-            row[0],
-            created.astimezone(tz).isoformat(timespec="seconds"),
-            channel_label(row[2]),
-            row[3],
-            row[4] or "",
-            row[5] or "",
-            row[6],
-            statuses.get(row[7], row[7]),
-            _hours(row[8]),
-            _hours(row[9]),
-            row[10],
-            row[11],
-        ]
 
 
 class _Echo:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from helpdesk.reports.export import ticket_csv
 from helpdesk.reports.forms import ReportFilterForm
 from helpdesk.reports.models import DigestSubscription
 from helpdesk.reports.selectors.metrics import report_build
@@ -19,7 +20,6 @@ from helpdesk.reports.tables import (
     csv_lines,
     display,
     report_tables,
-    ticket_rows,
 )
 from helpdesk.tickets.selectors import sees_everything
 
@@ -82,7 +82,11 @@ def report_page(request: HttpRequest) -> HttpResponseBase:
                 content_type="text/plain; charset=utf-8",
             )
         if table_name == TICKETS_TABLE:
-            return _csv_response(TICKETS_TABLE, ticket_rows(filters))
+            response = StreamingHttpResponse(
+                ticket_csv(filters), content_type="text/csv; charset=utf-8"
+            )
+            response["Content-Disposition"] = f'attachment; filename="{TICKETS_TABLE}.csv"'
+            return response
         report = report_build(filters=filters, now=timezone.now())
         table = report_tables(report)[table_name]
         return _csv_response(table_name, [table.header, *table.rows])

@@ -6,3 +6,6 @@ class SlaConfig(AppConfig):
     name = "helpdesk.sla"
     label = "sla"
     verbose_name = _("SLA and business hours")
+
+    def ready(self) -> None:
+        from helpdesk.sla import subscribers  # noqa: F401  (registers them)

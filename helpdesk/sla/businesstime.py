@@ -77,3 +77,16 @@ def business_seconds(calendar: Calendar, start: datetime, end: datetime) -> floa
             break
         total += min(close, end) - begin
     return total.total_seconds()
+
+
+def next_open(calendar: Calendar, at: datetime) -> datetime | None:
+    """The first business instant at or after ``at`` (``at`` itself while open; holidays are
+    closed), or None when the calendar never opens again within three years."""
+    at = at.astimezone(UTC)
+    for begin, _end in calendar.intervals_from(at):
+        return begin
+    return None
+
+
+def is_open(calendar: Calendar, at: datetime) -> bool:
+    return next_open(calendar, at) == at.astimezone(UTC)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from helpdesk.sla.businesstime import Calendar
 from helpdesk.sla.models import BusinessCalendar, SlaPolicy
-from helpdesk.tickets.models import UNSOLVED_STATUSES, Ticket, TicketStatus
+from helpdesk.tickets.models import UNSOLVED_STATUSES, Inbox, Ticket, TicketStatus
 
 OK, AT_RISK, BREACHED = "ok", "at_risk", "breached"
 
@@ -26,6 +26,19 @@ def calendar_spec(calendar: BusinessCalendar | None) -> Calendar:
         periods={day: tuple(items) for day, items in periods.items()},
         holidays=frozenset(h.date for h in calendar.holidays.all()),
     )
+
+
+def inbox_calendar(inbox: Inbox) -> Calendar:
+    """The business hours of an inbox (its business calendar; always open without one): the
+    one definition the chat widget, the bot and the SLA clocks share."""
+    if inbox.business_calendar_id is None:
+        return Calendar.always_open(settings.TIME_ZONE)
+    calendar = (
+        BusinessCalendar.objects.prefetch_related("periods", "holidays")
+        .filter(pk=inbox.business_calendar_id)
+        .first()
+    )
+    return calendar_spec(calendar)
 
 
 def sla_policies_active() -> list[SlaPolicy]:

@@ -11,6 +11,9 @@ class TicketsConfig(AppConfig):
         from django.test.signals import setting_changed
 
         from helpdesk import channels
-        from helpdesk.tickets import subscribers  # noqa: F401  (registers them)
+        from helpdesk.tickets import (  # noqa: F401  (registers the subscribers and tasks)
+            subscribers,
+            tasks,
+        )
 
         setting_changed.connect(channels._settings_changed)

@@ -38,6 +38,7 @@ from django.core.cache import DEFAULT_CACHE_ALIAS, BaseCache, caches
 from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.utils import timezone
 
+from helpdesk.celery import task_named
 from helpdesk.channels import get_adapter
 from helpdesk.contracts import AfterReceive, ChannelAdapter, InboundMessage, RejectedInput
 from helpdesk.tickets.models import Inbox, Message, RawInbound, RawStatus
@@ -46,6 +47,7 @@ from helpdesk.tickets.services import ReceiveResult, message_receive, messages_r
 logger = logging.getLogger(__name__)
 
 DRAIN_BATCH = 200
+DRAIN_TASK = "helpdesk.tickets.tasks.raw_inbound_drain_task"  # queued by name: tasks imports us
 # How long a queued drain task holds off the next one for its inbox. Only matters when a
 # task is lost; the sweep receives what it left behind.
 WAKE_TIMEOUT = 10
@@ -138,8 +140,6 @@ def raw_inbound_wake(*, inbox_id: int) -> None:
 
     Never raises: the payload is committed, and the sweep receives it if no task runs.
     """
-    from helpdesk.tickets.tasks import raw_inbound_drain_task
-
     if time.monotonic() < _wakes_paused_until:
         return
     key = wake_key(inbox_id)
@@ -152,7 +152,7 @@ def raw_inbound_wake(*, inbox_id: int) -> None:
         return
     try:
         # No retries: a lost wake costs a sweep's delay, a retry costs the webhook's time.
-        raw_inbound_drain_task.apply_async((inbox_id,), retry=False)
+        task_named(DRAIN_TASK).apply_async((inbox_id,), retry=False)
     except Exception:
         _pause_wakes()
         logger.exception("Could not queue the drain of inbox %s; the sweep will run it", inbox_id)

@@ -4,9 +4,11 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import IdentityKind
 
 
@@ -65,6 +67,18 @@ class Inbox(models.Model):
         related_name="inboxes",
         verbose_name=_("default team"),
     )
+    business_calendar = models.ForeignKey(
+        "sla.BusinessCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inboxes",
+        verbose_name=_("business hours"),
+        help_text=_(
+            "When people answer here (the chat widget, the bot's hand-over), holidays "
+            "included. Empty: always."
+        ),
+    )
     enabled = models.BooleanField(_("enabled"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -86,10 +100,6 @@ class Inbox(models.Model):
             return ""
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
-        from helpdesk.channels import get_adapter
-
         try:
             adapter = get_adapter(self.kind)
         except LookupError:

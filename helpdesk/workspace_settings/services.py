@@ -29,6 +29,12 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _choice_label(labels: dict[Any, Any], value: Any) -> Any:
+    if isinstance(value, list | tuple | set):  # a multiple choice
+        return [labels.get(v, v) for v in value]
+    return labels.get(value, value)
+
+
 def form_changes(form: forms.BaseForm) -> dict[str, list[str]]:
     """{label: [before, after]} of the fields the form changed."""
     changes = {}
@@ -46,7 +52,7 @@ def form_changes(form: forms.BaseForm) -> dict[str, list[str]]:
         after = form.cleaned_data.get(name)
         if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
             labels: dict[Any, Any] = dict(field.choices)  # type: ignore[arg-type]
-            before, after = labels.get(before, before), labels.get(after, after)
+            before, after = _choice_label(labels, before), _choice_label(labels, after)
         changes[str(field.label or name)] = [_text(before), _text(after)]
     return changes
 

@@ -2,8 +2,14 @@
 phone in any format), orders (number), shipments (tracking number) and articles.
 
 Every part goes through the same visibility rules as the inbox (``tickets_visible_to`` and
-the selectors built on it): an agent never sees, in results, counts or snippets, a ticket of
-a team they cannot see, nor a contact or order known only through such tickets."""
+the selectors built on it, as subqueries, never as lists of ids read into Python): an agent
+never sees, in results, counts or snippets, a ticket of a team they cannot see, nor a contact
+or order known only through such tickets.
+
+A search is a handful of queries in one transaction under the statement timeout: the text
+of subjects and messages (one query), contacts, orders and parcels (only for queries shaped
+like them: an email, a phone number, a code), then one query reading the page of tickets
+found with their count, and the help-centre articles for plain words."""
 
 from __future__ import annotations
 
@@ -14,19 +20,21 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Reverse
 
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.tickets.models import Message, Ticket
 from helpdesk.tickets.selectors import (
     contacts_visible_to,
     orders_visible_to,
+    sees_everything,
     tickets_visible_to,
 )
 from knowledge_base.search import ArticleHit, article_search_hits
 from knowledge_base.search.backends import get_backend
 from knowledge_base.search.backends.database import statement_timeout
-from knowledge_base.search.text import ParsedQuery, highlight, parse_query
+from knowledge_base.search.text import highlight, parse_query
 from knowledge_base.search.types import SearchTimeout
 from orders_link.models import Order, Shipment
 
@@ -36,6 +44,7 @@ CAP = 200  # matches read per source: counts above it are shown as "200+"
 MAX_QUERY = 200
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 _EMAIL = re.compile(r"^[^\s@]+@[^\s@]*$|^[^\s@]*@[^\s@]+$")
+_FULL_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@.]+$")
 _TICKET_NUMBER = re.compile(r"^#?(\d{1,12})$")
 
 
@@ -77,38 +86,64 @@ def phone_digits(text: str) -> str:
     return digits
 
 
-def _visible_tickets(user: User | AnonymousUser) -> QuerySet[Ticket]:
-    return tickets_visible_to(user)
+def _is_phone(text: str) -> bool:
+    return bool(_PHONE.match(text)) and sum(ch.isdigit() for ch in text) >= 6
+
+
+def _is_code(text: str) -> bool:
+    """An order number, a parcel's tracking number, a reference: one token with a digit."""
+    return bool(text) and " " not in text and "@" not in text and any(c.isdigit() for c in text)
 
 
 def contacts_matching(*, user: User | AnonymousUser, query: str, limit: int = CAP):
     """Contacts (visible to ``user``) by email, phone in any format, or name."""
     text = query.strip()[:MAX_QUERY]
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1].strip()
     if len(text) < 2:
         return Contact.objects.none()
     visible = contacts_visible_to(user)
-    rule = Q()
-    if _PHONE.match(text) and sum(ch.isdigit() for ch in text) >= 6:
+    identities = ContactIdentity.objects.all()
+    if _is_phone(text):
         digits = phone_digits(text)
+        phones = identities.filter(kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP])
+        if connection.vendor == "postgresql":
+            # A btree on the reversed address finds the numbers ending with these digits.
+            phones = phones.annotate(reversed_address=Reverse("address")).filter(
+                reversed_address__startswith=digits[::-1]
+            )
+        else:
+            phones = phones.filter(address__endswith=digits)
+        rule = Q(pk__in=phones.values("contact_id"))
+    elif _FULL_EMAIL.match(text):
+        # A whole address: the unique index, exactly (addresses are stored in lower case).
         rule = Q(
-            pk__in=ContactIdentity.objects.filter(
-                kind__in=[IdentityKind.PHONE, IdentityKind.WHATSAPP], address__endswith=digits
-            ).values("contact_id")
+            pk__in=identities.filter(kind=IdentityKind.EMAIL, address=text.lower()).values(
+                "contact_id"
+            )
         )
     elif _EMAIL.match(text):
         rule = Q(
-            pk__in=ContactIdentity.objects.filter(
+            pk__in=identities.filter(
                 kind=IdentityKind.EMAIL, address__icontains=text.lower()
             ).values("contact_id")
         )
     elif any(ch.isdigit() for ch in text):
         # A number (order, parcel, reference) is no one's name: only exact identities.
-        rule = Q(pk__in=ContactIdentity.objects.filter(address=text).values("contact_id"))
+        rule = Q(pk__in=identities.filter(address=text).values("contact_id"))
     else:
-        rule = Q(name__icontains=text)
+        # One subquery of ids, each part through its own index (an OR of them would read
+        # every contact): names by substring, by similarity (typos: "Camile Martn"), and
+        # identities spelled exactly so (a Telegram username).
+        names = Contact.objects.order_by()
+        ids = (
+            names.filter(name__icontains=text)
+            .values("pk")
+            .union(identities.order_by().filter(address__iexact=text).values("contact_id"))
+        )
         if connection.vendor == "postgresql" and len(text) >= 3:
-            rule |= Q(name__trigram_similar=text)  # typos: "Camile Martn"
-        rule |= Q(pk__in=ContactIdentity.objects.filter(address__iexact=text).values("contact_id"))
+            ids = ids.union(names.filter(name__trigram_similar=text).values("pk"))
+        rule = Q(pk__in=ids)
     contacts = visible.filter(rule).filter(merged_into__isnull=True)
     if connection.vendor == "postgresql" and len(text) >= 3 and not any(c.isdigit() for c in text):
         # Closest names first.
@@ -116,7 +151,9 @@ def contacts_matching(*, user: User | AnonymousUser, query: str, limit: int = CA
             "-similarity", "-id"
         )
         return contacts[:limit]
-    return contacts.order_by("-id")[:limit]
+    # Newest first; "-id" + 0 so that the database finds the few identities by their index
+    # rather than walking every contact backwards in the hope of meeting them.
+    return contacts.order_by((F("id") + 0).desc())[:limit]
 
 
 def orders_matching(*, user: User | AnonymousUser, query: str, limit: int = CAP):
@@ -139,11 +176,94 @@ def shipments_matching(*, user: User | AnonymousUser, query: str, limit: int = C
     )
 
 
-def _text_matches(parsed: ParsedQuery, visible: QuerySet[Ticket], limit: int):
+@dataclass
+class _Found:
+    """What one search found, before the page of tickets is read."""
+
+    number: int | None = None
+    subjects: set[int] = field(default_factory=set)
+    message_of: dict[int, int] = field(default_factory=dict)  # ticket -> newest message
+    contact_ids: set[int] = field(default_factory=set)
+    order_ids: set[int] = field(default_factory=set)
+    order_contacts: set[int] = field(default_factory=set)
+    capped: bool = False
+
+    def rule(self) -> Q | None:
+        """Which tickets were found, as one filter (applied to the visible tickets)."""
+        rule = Q()
+        ids = set(self.subjects) | set(self.message_of)
+        if self.number is not None:
+            ids.add(self.number)
+        if ids:
+            rule |= Q(pk__in=ids)
+        if self.contact_ids or self.order_contacts:
+            rule |= Q(contact__in=self.contact_ids | self.order_contacts)
+        if self.order_ids:
+            rule |= Q(order__in=self.order_ids)
+        return rule if rule else None
+
+    def why(self, pk: int, contact_id: int | None, order_id: int | None) -> str:
+        if pk == self.number:
+            return "number"
+        if pk in self.subjects:
+            return "subject"
+        if pk in self.message_of:
+            return "message"
+        if contact_id in self.contact_ids:
+            return "contact"
+        return "order"
+
+
+def _find(
+    results: AgentResults, user: User | AnonymousUser, query: str, *, limit: int
+) -> tuple[_Found, QuerySet[Ticket]]:
+    """Fills the contacts, orders and parcels of ``results``; returns what was found and the
+    tickets the user may see (a lazy queryset: a subquery of the next read)."""
+    visible = tickets_visible_to(user)
+    parsed = parse_query(query)
+    found = _Found()
+    number = _TICKET_NUMBER.match(query)
+    if number:
+        found.number = int(number.group(1))
+
     backend = get_backend()
-    subject = backend.search_tickets(query=parsed, visible=visible, limit=limit)
-    messages = backend.search_messages(query=parsed, visible=visible, limit=limit)
-    return subject, messages
+    if not parsed.empty:
+        only_some = None if sees_everything(user) else visible
+        try:
+            if hasattr(backend, "search_ticket_text"):
+                subjects, messages = backend.search_ticket_text(
+                    query=parsed, visible=only_some, limit=CAP
+                )
+            else:
+                subjects = backend.search_tickets(query=parsed, visible=visible, limit=CAP)
+                messages = backend.search_messages(query=parsed, visible=visible, limit=CAP)
+        except SearchTimeout:
+            raise
+        except Exception:
+            logger.exception("search: ticket search failed")
+            subjects, messages = [], []
+        found.capped = len(subjects) >= CAP or len(messages) >= CAP
+        found.subjects = {hit.ticket_id for hit in subjects}
+        for hit in messages:  # newest first: the first one of each ticket is its newest
+            found.message_of.setdefault(hit.ticket_id, hit.pk)
+
+    text = query.strip()
+    if _is_phone(text) or _EMAIL.match(text) or len(text) >= 2:
+        results.contacts = list(
+            contacts_matching(user=user, query=query, limit=limit).prefetch_related("identities")
+        )
+    if _is_code(text.lstrip("#")):
+        results.orders = list(
+            orders_matching(user=user, query=query, limit=limit).select_related("contact")
+        )
+        results.shipments = list(shipments_matching(user=user, query=query, limit=limit))
+    found.contact_ids = {c.pk for c in results.contacts}
+    # An order or a parcel brings the tickets linked to it and its customer's tickets.
+    found.order_ids = {o.pk for o in results.orders} | {s.order_id for s in results.shipments}
+    found.order_contacts = {o.contact_id for o in results.orders if o.contact_id} | {
+        s.order.contact_id for s in results.shipments if s.order.contact_id
+    }
+    return found, visible
 
 
 def ticket_ids_matching(*, user: User | AnonymousUser, query: str) -> list[int]:
@@ -152,9 +272,15 @@ def ticket_ids_matching(*, user: User | AnonymousUser, query: str) -> list[int]:
     query = (query or "")[:MAX_QUERY].strip()
     if not query:
         return []
-    results = AgentResults(query=query)
-    found, _message_of = _find_tickets(results, user, query, limit=CAP)
-    return list(found)
+    try:
+        with statement_timeout():
+            found, visible = _find(AgentResults(query=query), user, query, limit=CAP)
+            rule = found.rule()
+            if rule is None:
+                return []
+            return list(visible.filter(rule).values_list("pk", flat=True)[: 3 * CAP])
+    except SearchTimeout:
+        return []
 
 
 def agent_search(
@@ -180,105 +306,45 @@ def _agent_search(
     limit: int,
 ) -> AgentResults:
     language = getattr(getattr(user, "agent_profile", None), "language", "") or "en"
-    visible = _visible_tickets(user)
     parsed = parse_query(query)
-    found, message_of = _find_tickets(results, user, query, limit=limit)
-    # The newest tickets found, read and ordered by the database (a ticket found by its
-    # number first).
-    first = [pk for pk, why in found.items() if why == "number"]
-    ordered = list(
-        visible.filter(pk__in=first).select_related("contact", "inbox", "assignee", "team")
-    )
-    ordered += list(
-        visible.filter(pk__in=[pk for pk in found if pk not in first])
-        .select_related("contact", "inbox", "assignee", "team")
-        .order_by(F("last_message_at").desc(nulls_last=True), "-pk")[: ticket_limit - len(ordered)]
-    )
-    texts = dict(
-        Message.objects.filter(
-            pk__in=[message_of[t.pk] for t in ordered if t.pk in message_of]
-        ).values_list("pk", "text")
-    )
-    for ticket in ordered:
-        why = found[ticket.pk]
-        snippet = ""
-        if why == "message":
-            snippet = highlight(texts.get(message_of[ticket.pk], ""), parsed, None)
-        elif why == "subject":
-            snippet = highlight(ticket.subject, parsed, None)
-        results.tickets.append(TicketResult(ticket=ticket, why=why, snippet_html=snippet))
+    found, visible = _find(results, user, query, limit=limit)
+    rule = found.rule()
+    if rule is not None:
+        # One read: the page of tickets found (a ticket found by its number first, then the
+        # newest), and how many were found in all, both among the visible tickets only.
+        page = list(
+            visible.filter(rule)
+            .select_related("contact", "inbox", "assignee", "team")
+            .annotate(
+                found_total=Window(Count("pk")),
+                by_number=Case(
+                    When(pk=found.number if found.number is not None else -1, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                ),
+            )
+            .order_by("by_number", F("last_message_at").desc(nulls_last=True), "-pk")[:ticket_limit]
+        )
+        results.ticket_count = page[0].found_total if page else 0
+        results.ticket_count_capped = found.capped
+        wanted = [found.message_of[t.pk] for t in page if t.pk in found.message_of]
+        texts = (
+            dict(Message.objects.filter(pk__in=wanted).values_list("pk", "text")) if wanted else {}
+        )
+        for ticket in page:
+            why = found.why(ticket.pk, ticket.contact_id, ticket.order_id)
+            snippet = ""
+            if why == "message":
+                snippet = highlight(texts.get(found.message_of[ticket.pk], ""), parsed, None)
+            elif why == "subject":
+                snippet = highlight(ticket.subject, parsed, None)
+            results.tickets.append(TicketResult(ticket=ticket, why=why, snippet_html=snippet))
 
-    results.articles = article_search_hits(
-        query=query, language=language, limit=5, audience="agents"
-    ) or article_search_hits(
-        query=query, language="fr" if language == "en" else "en", limit=5, audience="agents"
-    )
+    if not parsed.empty and not any(ch.isdigit() or ch == "@" for ch in query):
+        # Articles answer words; a number, an email or a phone number is a record's.
+        results.articles = article_search_hits(
+            query=query, language=language, limit=5, audience="agents"
+        ) or article_search_hits(
+            query=query, language="fr" if language == "en" else "en", limit=5, audience="agents"
+        )
     return results
-
-
-def _find_tickets(
-    results: AgentResults, user: User | AnonymousUser, query: str, *, limit: int
-) -> tuple[dict[int, str], dict[int, int]]:
-    """Fills the contacts, orders and shipments of ``results`` and its ticket count; returns
-    the visible tickets found (id -> why) and the matching message of each found by text."""
-    visible = _visible_tickets(user)
-    parsed = parse_query(query)
-    found: dict[int, str] = {}
-    capped = False
-
-    number = _TICKET_NUMBER.match(query)
-    if number:
-        pk = int(number.group(1))
-        if visible.filter(pk=pk).exists():
-            found[pk] = "number"
-
-    try:
-        subject_hits, message_hits = _text_matches(parsed, visible, CAP)
-    except SearchTimeout:
-        results.timed_out = True
-        subject_hits, message_hits = [], []
-    except Exception:
-        logger.exception("search: ticket search failed")
-        subject_hits, message_hits = [], []
-    capped |= len(subject_hits) >= CAP or len(message_hits) >= CAP
-    for hit in subject_hits:
-        found.setdefault(hit.ticket_id, "subject")
-    message_of: dict[int, int] = {}
-    for hit in message_hits:
-        if hit.ticket_id not in found:
-            found[hit.ticket_id] = "message"
-            message_of[hit.ticket_id] = hit.pk
-
-    results.contacts = list(contacts_matching(user=user, query=query, limit=limit))
-    results.orders = list(
-        orders_matching(user=user, query=query, limit=limit).select_related("contact")
-    )
-    results.shipments = list(shipments_matching(user=user, query=query, limit=limit))
-    contact_ids = {c.pk for c in results.contacts}
-    # An order or a parcel brings the tickets linked to it and its customer's tickets.
-    order_ids = {o.pk for o in results.orders}
-    order_contacts = {o.contact_id for o in results.orders if o.contact_id}
-    shipment_orders = {s.order_id for s in results.shipments}
-    shipment_contacts = {s.order.contact_id for s in results.shipments if s.order.contact_id}
-    related = Q()
-    if contact_ids:
-        related |= Q(contact__in=contact_ids)
-    if order_ids:
-        related |= Q(order__in=order_ids) | Q(contact__in=order_contacts)
-    if shipment_orders:
-        related |= Q(order__in=shipment_orders) | Q(contact__in=shipment_contacts)
-    if related:
-        rows = list(visible.filter(related).values_list("pk", "contact_id", "order_id")[:CAP])
-        capped |= len(rows) >= CAP
-        for pk, contact_id, order_id in rows:
-            if pk not in found:
-                found[pk] = (
-                    "contact"
-                    if contact_id in contact_ids
-                    else "order"
-                    if order_id in order_ids or contact_id in order_contacts
-                    else "shipment"
-                )
-    results.ticket_count = len(found)
-    results.ticket_count_capped = capped
-    return found, message_of

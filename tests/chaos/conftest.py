@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import subprocess
 import sys
 import time
 import uuid
@@ -105,6 +106,13 @@ def worker(env: dict[str, str], *, beat_dir=None, name: str = "") -> Iterator:
 @contextmanager
 def daphne(env: dict[str, str]) -> Iterator[int]:
     """daphne on the test database, its output drained (a fault makes it log a lot)."""
+    with daphne_process(env) as (port, _):
+        yield port
+
+
+@contextmanager
+def daphne_process(env: dict[str, str], *options: str) -> Iterator[tuple[int, subprocess.Popen]]:
+    """daphne with command-line ``options``: its port and its process."""
     import threading
 
     port = servers.free_port()
@@ -116,10 +124,11 @@ def daphne(env: dict[str, str]) -> Iterator[int]:
         "127.0.0.1",
         "-p",
         str(port),
+        *options,
         "helpdesk.asgi:application",
     ]
     with servers.process(
         args, env=servers.server_env(**env), ready="Listening on TCP address", timeout=60
     ) as proc:
         threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
-        yield port
+        yield port, proc

@@ -210,12 +210,31 @@ def test_telegram_inline_keyboard_and_button_press(
     sent = fake_telegram.sent[-1]
     keyboard = json.loads(sent["reply_markup"])["inline_keyboard"]
     assert [row[0]["callback_data"] for row in keyboard] == ["order_status", "contact_human"]
-    telegram_post(client, telegram_inbox, telegram_press(42, "order_status"), c)
+    press = telegram_press(42, "order_status")
+    telegram_post(client, telegram_inbox, press, c)
     assert_no_leak([fake_telegram.sent[-1]["text"]])
+    # The press is acknowledged through the Bot API, so the client stops its spinner.
+    assert [a["callback_query_id"] for a in fake_telegram.callback_answers] == [
+        press["callback_query"]["id"]
+    ]
     telegram_post(client, telegram_inbox, telegram_text(42, "commande 70707, cp 69003"), c)
     assert TRACKING_URL in fake_telegram.sent[-1]["text"]
     reply = Message.objects.filter(author_type="bot").latest("pk")
     assert reply.delivery_state == DeliveryState.SENT
+
+
+def test_telegram_press_too_old_to_acknowledge_is_still_answered(
+    client, telegram_inbox, fake_telegram, order, django_capture_on_commit_callbacks
+):
+    c = django_capture_on_commit_callbacks
+    telegram_post(client, telegram_inbox, telegram_text(43, "salut"), c)
+    fake_telegram.refuse_callbacks = True
+    telegram_post(client, telegram_inbox, telegram_press(43, "order_status"), c)
+    assert fake_telegram.callback_answers == []
+    assert any(r["method"] == "answerCallbackQuery" for r in fake_telegram.requests)
+    assert "order number" in fake_telegram.sent[-1]["text"].lower() or "commande" in (
+        fake_telegram.sent[-1]["text"].lower()
+    )
 
 
 def test_telegram_never_leaks_to_an_unverified_chat(

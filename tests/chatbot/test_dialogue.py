@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from chatbot.models import BotSettings, BotTurn, HandoverReason, TurnOutcome, VerificationMethod
 from helpdesk.contacts.models import ContactIdentity
+from helpdesk.sla.models import BusinessCalendar, OpeningPeriod
 from helpdesk.tickets.models import Handler, Message, MessageKind, Ticket
 from orders_link.models import DelayKind, DelayNotice, NoticeState, OrderStatus, ShipmentStatus
 from tests.chatbot.helpers import say, turns
@@ -355,6 +356,7 @@ def test_knowledge_base_answer_then_yes_stays_with_the_bot(
         language="fr",
         title="Moyens de paiement",
         slug="paiement",
+        summary="Carte bancaire, PayPal ou paiement en trois fois : ce que nous acceptons.",
         body="Nous acceptons la carte bancaire, PayPal et le paiement en trois fois.",
     )
     reply = say(widget, "visitor-18", "vous acceptez paypal pour payer ?", capture=c)
@@ -363,11 +365,36 @@ def test_knowledge_base_answer_then_yes_stays_with_the_bot(
     assert _ticket("visitor-18").handler == Handler.BOT
 
 
-def test_customer_told_when_a_person_answers(widget, django_capture_on_commit_callbacks, settings):
-    BotSettings.objects.create(
-        inbox=widget,
-        business_hours={"time_zone": "Europe/Paris", "weekly": {"mon": [["09:00", "18:00"]]}},
+def test_knowledge_base_article_not_relevant_enough_is_not_answered(
+    widget, django_capture_on_commit_callbacks
+):
+    """The search finds an article (it shares a word with the question), but too few of the
+    question's words are in its title and summary: the bot says it is unsure and hands over."""
+    from chatbot.dialogue.kb import KB_MIN_RELEVANCE, kb_best
+
+    ArticleFactory(
+        language="en",
+        title="Gift cards",
+        slug="gift-cards",
+        summary="Buying and using gift cards.",
+        body="A gift card can pay for an order, in part or in full. Refund to a gift card "
+        "takes a day.",
     )
+    question = "my refund for the broken kettle never reached my bank account"
+    best = kb_best(query=question, language="en")
+    assert best is not None and best[1] < KB_MIN_RELEVANCE  # found, but not relevant enough
+    reply = say(widget, "visitor-28", question, capture=django_capture_on_commit_callbacks)
+    assert "Gift" not in reply.text and "not sure" in reply.text
+    ticket = _ticket("visitor-28")
+    assert ticket.handler == Handler.AGENTS
+    assert _handover_note(ticket).metadata["reason"] == HandoverReason.NO_ANSWER
+
+
+def test_customer_told_when_a_person_answers(widget, django_capture_on_commit_callbacks, settings):
+    calendar = BusinessCalendar.objects.create(name="Shop", time_zone="Europe/Paris")
+    OpeningPeriod.objects.create(calendar=calendar, weekday=0, opens=dt.time(9), closes=dt.time(18))
+    widget.business_calendar = calendar
+    widget.save()
     reply = say(
         widget,
         "visitor-19",

@@ -96,6 +96,19 @@ class TelegramHandler(JSONHandler):
                     "file_path": f"documents/{file_id}.bin",
                 }
             )
+        elif method == "answerCallbackQuery":
+            if self.fake.refuse_callbacks or not params.get("callback_query_id"):
+                self.reply(
+                    400,
+                    {
+                        "ok": False,
+                        "error_code": 400,
+                        "description": "Bad Request: query is too old or query ID is invalid",
+                    },
+                )
+                return
+            self.fake.callback_answers.append(params)
+            self._ok(True)
         elif method in {"sendMessage", "sendPhoto", "sendDocument"}:
             self.fake.message_id += 1
             chat_id = int(params["chat_id"])
@@ -129,6 +142,8 @@ class FakeTelegram(FakeServer):
         super().__init__()
         self.token = token
         self.sent: list[dict] = []
+        self.callback_answers: list[dict] = []
+        self.refuse_callbacks = False
         self.files: dict[str, bytes] = {}
         self.fail_next: list[tuple[int, str]] = []
         self.webhook: dict | None = None

@@ -121,7 +121,7 @@ def test_ticket_page_suggests_articles_for_the_customers_last_message(client):
         text="Mon colis est arrivé tout abîmé, le carton était écrasé.",
     )
     assert (
-        'hx-get="/kb/suggestions/ticket/'
+        'data-fragment="/kb/suggestions/ticket/'
         in client.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
     )
     page = client.get(f"/kb/suggestions/ticket/{ticket.pk}/").content.decode()

@@ -66,7 +66,7 @@ def test_tickets_csv_streams_every_ticket_of_the_filter(manager_client):
     assert response.streaming
     rows = _csv(response)
     assert len(rows) == 3  # header, A and C
-    assert rows[1][2] == "Email" and rows[1][8] == "65.0" and rows[1][11] == "5"
+    assert rows[1][2] == "Email" and rows[1][8] == "65.00" and rows[1][11] == "5"
     assert rows[2][8] == ""  # C: no agent reply
 
 

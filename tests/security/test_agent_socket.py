@@ -11,6 +11,7 @@ from django.conf import settings
 from django.test import Client
 
 from helpdesk.routing import websocket_application, websocket_urlpatterns
+from helpdesk.security.sockets import FrameBudget
 from helpdesk.tickets import events
 from tests.factories import AgentFactory, InboxFactory, TeamFactory, TicketFactory
 
@@ -127,3 +128,28 @@ async def test_the_public_url_and_trusted_origins_may_open(settings):
     comm = WebsocketCommunicator(websocket_application(), "/ws/agent/", headers=headers)
     assert (await comm.connect())[0]
     await comm.disconnect()
+
+
+async def test_a_client_past_its_frame_budget_is_closed(settings):
+    """A client that writes without reading would have the server buffer every answer."""
+    settings.WEBSOCKET_FRAME_BURST = 5
+    settings.WEBSOCKET_FRAMES_PER_SECOND = 1
+    agent = await sync_to_async(AgentFactory)()
+    comm = communicator(agent)
+    assert (await comm.connect())[0]
+    await comm.receive_json_from()
+    for _ in range(5):
+        await comm.send_json_to({"type": "ping"})
+        assert await comm.receive_json_from() == {"type": "pong"}
+    await comm.send_json_to({"type": "ping"})
+    assert await comm.receive_output() == {"type": "websocket.close", "code": 1008}
+
+
+def test_the_frame_budget_refills_at_its_rate():
+    now = [0.0]
+    budget = FrameBudget(rate=2, burst=3, clock=lambda: now[0])
+    assert [budget.spend() for _ in range(4)] == [True, True, True, False]
+    now[0] = 0.5  # one frame's worth
+    assert [budget.spend(), budget.spend()] == [True, False]
+    now[0] = 100.0  # never more than the burst
+    assert sum(budget.spend() for _ in range(10)) == 3

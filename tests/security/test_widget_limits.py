@@ -201,3 +201,15 @@ async def test_deep_json_gets_an_error_frame_and_nul_bytes_are_removed(inbox):
     text = await sync_to_async(lambda: Message.objects.get(direction="in").text)()
     assert text == "where is it?"
     await comm.disconnect()
+
+
+async def test_a_widget_past_its_frame_budget_is_closed(inbox, settings):
+    """Pings answered, until the client has sent more frames than its budget."""
+    settings.WEBSOCKET_FRAME_BURST = 4
+    settings.WEBSOCKET_FRAMES_PER_SECOND = 1
+    comm, _ = await connect(inbox, ip(90))  # the hello is the first frame
+    for _ in range(3):
+        await comm.send_json_to({"type": "ping"})
+        assert await comm.receive_json_from() == {"type": "pong"}
+    await comm.send_json_to({"type": "ping"})
+    assert await comm.receive_output() == {"type": "websocket.close", "code": 1008}

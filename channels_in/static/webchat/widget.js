@@ -108,6 +108,17 @@ offline.appendChild(emailLabel);
 offline.appendChild(emailInput);
 offline.appendChild(emailBtn);
 
+// A known customer's address: a one-time code went there, typed here to prove it.
+var codeForm = el("form", { "class": "offline code", hidden: "", novalidate: "" });
+codeForm.appendChild(el("p", { id: "hd-code-text" }, t.code_sent));
+var codeLabel = el("label", { "for": "hd-code" }, t.code_label);
+var codeInput = el("input", { id: "hd-code", name: "code", inputmode: "numeric",
+  autocomplete: "one-time-code", maxlength: "6", required: "", "aria-describedby": "hd-code-text" });
+var codeBtn = el("button", { type: "submit" }, t.code_send);
+codeForm.appendChild(codeLabel);
+codeForm.appendChild(codeInput);
+codeForm.appendChild(codeBtn);
+
 var form = el("form", { "class": "compose" });
 var textLabel = el("label", { "for": "hd-text", "class": "visually-hidden" }, t.placeholder);
 var text = el("textarea", { id: "hd-text", name: "text", rows: "2", placeholder: t.placeholder,
@@ -160,6 +171,7 @@ panel.appendChild(status);
 panel.appendChild(log);
 panel.appendChild(typing);
 panel.appendChild(offline);
+panel.appendChild(codeForm);
 panel.appendChild(form);
 root.appendChild(panel);
 root.appendChild(bubble);
@@ -201,6 +213,23 @@ panel.addEventListener("keydown", function (event) {
   if (event.key === "Escape") { setOpen(false); }
 });
 
+// The text as text, with its web addresses (a tracking link, say) as links that open apart.
+function textWithLinks(value) {
+  var p = el("p", { "class": "text" });
+  var pattern = /https?:\/\/[^\s<>"]+/g;
+  var last = 0;
+  var match;
+  while ((match = pattern.exec(value)) !== null) {
+    var url = match[0].replace(/[.,;:!?)\]]+$/, "");
+    if (match.index > last) { p.appendChild(document.createTextNode(value.slice(last, match.index))); }
+    p.appendChild(el("a", { href: url, target: "_blank", rel: "noopener nofollow" }, url));
+    last = match.index + url.length;
+    pattern.lastIndex = last;
+  }
+  if (last < value.length) { p.appendChild(document.createTextNode(value.slice(last))); }
+  return p;
+}
+
 function render(message) {
   if (seen[message.id]) { return; }
   seen[message.id] = true;
@@ -209,7 +238,7 @@ function render(message) {
     "data-id": String(message.id) });
   var who = message.from === "visitor" ? t.you : (message.author || t.agent);
   item.appendChild(el("span", { "class": "who" }, who));
-  if (message.text) { item.appendChild(el("p", { "class": "text" }, message.text)); }
+  if (message.text) { item.appendChild(textWithLinks(message.text)); }
   if (message.survey) {
     var stars = el("div", { "class": "stars", role: "group", "aria-label": message.text || "" });
     [1, 2, 3, 4, 5].forEach(function (n) {
@@ -320,6 +349,17 @@ function connect() {
     } else if (data.type === "email_saved") {
       offline.hidden = true;
       showStatus(t.email_saved);
+    } else if (data.type === "code_sent") {
+      offline.hidden = true;
+      codeForm.hidden = false;
+      showStatus("");
+      codeInput.focus();
+    } else if (data.type === "code_accepted") {
+      codeForm.hidden = true;
+      showStatus(t.code_accepted);
+    } else if (data.type === "error" && data.error === "bad_code") {
+      codeInput.value = "";
+      showStatus(data.reason || t.bad_code, "error");
     } else if (data.type === "error") {
       if (data.error === "origin_refused") { refuse(); return; }
       if (data.error === "customer_signature_invalid") {
@@ -398,7 +438,13 @@ file.addEventListener("change", function () {
 offline.addEventListener("submit", function (event) {
   event.preventDefault();
   if (!emailInput.checkValidity()) { showStatus(t.bad_email); return; }
-  transmit({ type: "email", email: emailInput.value.trim() });
+  transmit({ type: "email", email: emailInput.value.trim(), language: lang });
+});
+
+codeForm.addEventListener("submit", function (event) {
+  event.preventDefault();
+  if (!codeInput.value.trim()) { return; }
+  transmit({ type: "code", code: codeInput.value.trim() });
 });
 
 function mount() {

@@ -9,6 +9,55 @@ from django.core.management.base import BaseCommand, CommandError
 from chatbot.nlu import message_understand
 from chatbot.nlu.data import INTENTS, evaluation_rows
 
+# Which of the demo shop's categories answers each question the bot sends to the knowledge base.
+KB_CATEGORIES = {
+    "delivery_options": {"delivery"},
+    "cancel_order": {"orders"},
+    "change_order": {"orders"},
+    "return_refund": {"returns"},
+    "refund_status": {"returns"},
+    "payment": {"payment"},
+    "invoice": {"payment"},
+    "account": {"account"},
+}
+
+
+def kb_thresholds(rows: list[dict[str, str]], predictions: list[dict[str, Any]]) -> dict[str, Any]:
+    """For the questions of knowledge-base intents and the out_of_scope ones: the best
+    article's relevance, and per threshold the share of right answers kept and of wrong ones
+    (another category's article, or any article for out_of_scope) refused."""
+    from chatbot.dialogue.kb import kb_best
+
+    right: list[float] = []
+    wrong: list[float] = []
+    for row, prediction in zip(rows, predictions, strict=True):
+        expected = row["intent"]
+        if expected not in KB_CATEGORIES and expected != "out_of_scope":
+            continue
+        best = kb_best(query=row["text"], language=prediction["language"])
+        if best is None:
+            if expected != "out_of_scope":
+                right.append(-1.0)  # no article found: never kept
+            continue
+        _passage, score, category = best
+        if category in KB_CATEGORIES.get(expected, set()):
+            right.append(score)
+        else:
+            wrong.append(score)
+    thresholds = []
+    for step in range(0, 21):
+        threshold = step / 20
+        kept = _ratio(sum(score >= threshold for score in right), len(right))
+        refused = _ratio(sum(score < threshold for score in wrong), len(wrong))
+        thresholds.append({"threshold": threshold, "right_kept": kept, "wrong_refused": refused})
+    best = max(thresholds, key=lambda t: (t["right_kept"] + t["wrong_refused"], -t["threshold"]))
+    return {
+        "answerable": len(right),
+        "unanswerable": len(wrong),
+        "thresholds": thresholds,
+        "best_threshold": best["threshold"],
+    }
+
 
 def _ratio(a: int, b: int) -> float:
     return round(a / b, 4) if b else 0.0
@@ -24,6 +73,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="CSV file with the columns text,intent")
         parser.add_argument("--json", action="store_true", help="one JSON object")
+        parser.add_argument(
+            "--kb",
+            action="store_true",
+            help=(
+                "also measure knowledge-base answers against the articles in the database "
+                "(the demo shop's: manage.py seed_demo) for each relevance threshold"
+            ),
+        )
 
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
@@ -96,6 +153,8 @@ class Command(BaseCommand):
                 for p in predictions
             ],
         }
+        if options["kb"]:
+            result["kb"] = kb_thresholds(rows, predictions)
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
@@ -117,3 +176,19 @@ class Command(BaseCommand):
         self.stdout.write(" " * 18 + " ".join(f"{short[name]:>6}" for name in labels))
         for e in labels:
             self.stdout.write(f"{e:<18}" + " ".join(f"{confusion[e][p]:>6}" for p in labels))
+        if options["kb"]:
+            self._kb_table(result["kb"])
+
+    def _kb_table(self, kb: dict[str, Any]) -> None:
+        self.stdout.write("")
+        self.stdout.write(
+            f"knowledge base: {kb['answerable']} questions its articles answer, "
+            f"{kb['unanswerable']} they do not (wrong article, or out_of_scope)"
+        )
+        self.stdout.write(f"{'min relevance':>13} {'right kept':>10} {'wrong refused':>13}")
+        for row in kb["thresholds"]:
+            mark = "  <- best" if row["threshold"] == kb["best_threshold"] else ""
+            self.stdout.write(
+                f"{row['threshold']:>13.2f} {row['right_kept']:>10.1%} "
+                f"{row['wrong_refused']:>13.1%}{mark}"
+            )

@@ -15,15 +15,49 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(obj));
   }
 
-  function refresh(url, targetId) {
-    if (!url || !window.htmx) { return; }
-    htmx.ajax("GET", url, { target: "#" + targetId, select: "#" + targetId, swap: "outerHTML" });
+  // Fetch a page and put its element #targetId in place of ours (a resolved promise either
+  // way: a failed fetch leaves the page as it was, the next event tries again).
+  function swap(url, targetId) {
+    return fetch(url, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        // A <template> parses any fragment, a table's rows included, and runs nothing.
+        var holder = document.createElement("template");
+        holder.innerHTML = html;
+        var fresh = holder.content.getElementById(targetId);
+        var current = document.getElementById(targetId);
+        if (fresh && current) { current.replaceWith(document.importNode(fresh, true)); }
+      })
+      .catch(function () {});
   }
+
+  function refresh(url, targetId) {
+    if (url) { swap(url, targetId); }
+  }
+
+  // <div data-fragment="url">: filled once with what the address answers (suggestions).
+  document.querySelectorAll("[data-fragment]").forEach(function (box) {
+    fetch(box.dataset.fragment, { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        var body = new DOMParser().parseFromString(html, "text/html").body;
+        box.replaceChildren.apply(box, Array.prototype.map.call(body.childNodes, function (node) {
+          return document.importNode(node, true);
+        }));
+        // Parsed scripts never run: the fragment's own (same-origin files) are loaded afresh.
+        box.querySelectorAll("script[src]").forEach(function (old) {
+          var script = document.createElement("script");
+          script.src = old.src;
+          old.replaceWith(script);
+        });
+      })
+      .catch(function () {});
+  });
 
   // A live refresh of the list replaces its rows: the ticked tickets, the keyboard selection
   // and the focused checkbox or link are carried over to the new rows (by ticket id).
   function refreshRows(url) {
-    if (!url || !window.htmx) { return; }
+    if (!url) { return; }
     var ticked = {};
     document.querySelectorAll("#rows input[name=ids]:checked").forEach(function (box) { ticked[box.value] = true; });
     var chosen = document.querySelector("#rows tr.selected");
@@ -32,8 +66,7 @@
     var activeRow = active && active.closest ? active.closest("#rows tr[data-ticket]") : null;
     var activeId = activeRow ? activeRow.dataset.ticket : null;
     var activeWhat = active && active.matches && active.matches("input[name=ids]") ? "input[name=ids]" : "a.open";
-    var done = htmx.ajax("GET", url, { target: "#rows", select: "#rows", swap: "outerHTML" });
-    Promise.resolve(done).then(function () {
+    swap(url, "rows").then(function () {
       var list = rows();
       list.forEach(function (row, i) {
         var box = row.querySelector("input[name=ids]");
@@ -315,6 +348,23 @@
       e.target.form.requestSubmit(e.target.form.querySelector(".prop-apply"));
     }
   });
+
+  // --- Rule editor: a row's value suggests the names of what its field or action names -----
+  var nameLists = document.getElementById("rule-name-lists");
+  if (nameLists) {
+    var lists = JSON.parse(nameLists.textContent);
+    var suggest = function (row) {
+      var chooser = row.querySelector("select");
+      var value = row.querySelector("input[name$='-value']");
+      if (!chooser || !value) return;
+      var kind = lists[chooser.value];
+      if (kind) { value.setAttribute("list", "names-" + kind); } else { value.removeAttribute("list"); }
+    };
+    document.querySelectorAll("[data-rule-row]").forEach(function (row) {
+      suggest(row);
+      row.querySelector("select").addEventListener("change", function () { suggest(row); });
+    });
+  }
 
   // --- Keyboard shortcuts ------------------------------------------------------------------
   var selected = -1;

@@ -44,7 +44,6 @@ from helpdesk.tickets.services.outbound import (
 from helpdesk.tickets.services.receive import (
     message_receive,
     messages_receive,
-    ticket_link_order_from_message,
     ticket_open,
 )
 
@@ -66,7 +65,6 @@ __all__ = [
     "ticket_event_record",
     "ticket_hand_over",
     "ticket_link_order",
-    "ticket_link_order_from_message",
     "ticket_merge",
     "ticket_open",
     "ticket_respond",

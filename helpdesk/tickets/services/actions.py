@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from helpdesk import domain_events
 from helpdesk.accounts.models import AgentProfile
 from helpdesk.contracts import DomainError
-from helpdesk.sla.services import sla_apply
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     UNSOLVED_STATUSES,
@@ -29,8 +28,6 @@ from helpdesk.tickets.models import (
 )
 from helpdesk.tickets.services.common import (
     _automations_run,
-    _sla_status_change,
-    _ticket_start_clocks,
     _user_label,
     ticket_event_record,
     ticket_status_event,
@@ -62,7 +59,15 @@ def ticket_set_status(
             return ticket
         now = timezone.now()
         fields = ["status", "status_changed_at", "updated_at"]
-        fields += _sla_status_change(ticket, old=old, new=status, now=now)
+        # Before the new status is set: the SLA clocks pause or resume (in-transaction
+        # subscriber) from the ticket as it was.
+        fields += domain_events.emit(
+            domain_events.TicketStatusChanged(
+                ticket_id=ticket.pk, old=old, new=status, actor_id=actor.pk if actor else None
+            ),
+            ticket=ticket,
+            now=now,
+        )
         ticket.status = status
         ticket.status_changed_at = now
         if status == TicketStatus.SOLVED:
@@ -79,11 +84,6 @@ def ticket_set_status(
             fields += ["reopened_count", "solved_at", "closed_at"]
         ticket.save(update_fields=sorted(set(fields)))
         ticket_status_event(ticket, old=old, new=status, actor=actor)
-        domain_events.emit(
-            domain_events.TicketStatusChanged(
-                ticket_id=ticket.pk, old=old, new=status, actor_id=actor.pk if actor else None
-            )
-        )
         if automate:
             _automations_run(ticket, trigger="updated")
         events.ticket_event(ticket, change="status")
@@ -199,10 +199,14 @@ def ticket_set_priority(
     with transaction.atomic():
         old = ticket.priority
         ticket.priority = priority
-        fields = ["priority", "updated_at"]
-        if ticket.sla_paused_at is None:
-            fields += sla_apply(ticket=ticket)
-        ticket.save(update_fields=fields)
+        fields = {"priority", "updated_at"}
+        fields |= domain_events.emit(  # the SLA targets follow (an in-transaction subscriber)
+            domain_events.TicketPriorityChanged(
+                ticket_id=ticket.pk, old=old, new=priority, actor_id=actor.pk if actor else None
+            ),
+            ticket=ticket,
+        )
+        ticket.save(update_fields=sorted(fields))
         ticket_event_record(ticket, actor=actor, event="priority", **{"from": old, "to": priority})
         if automate:
             _automations_run(ticket, trigger="updated")
@@ -334,7 +338,17 @@ def ticket_split(*, message: Message, actor: User | None = None) -> Ticket:
             last_inbound_at=message.created_at if message.direction == Direction.INBOUND else None,
         )
         Message.objects.filter(pk=message.pk).update(ticket=new)
-        _ticket_start_clocks(new)
+        fields = domain_events.emit(
+            domain_events.TicketCreated(
+                ticket_id=new.pk,
+                inbox_id=new.inbox_id,
+                channel=new.inbox.kind,
+                contact_id=new.contact_id,
+            ),
+            ticket=new,
+        )
+        if fields:
+            new.save(update_fields=sorted(fields))
         ticket_event_record(
             source, actor=actor, event="split_to", ticket=new.pk, message=message.pk
         )

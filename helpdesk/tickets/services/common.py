@@ -1,5 +1,5 @@
 """What the receive, outbound and agent-action services share: the timeline entries, stored
-attachments, the SLA and automation steps, and saving many rows at once."""
+attachments, the automation step, and saving many rows at once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -18,7 +17,6 @@ from django.core.files.storage import default_storage
 from django.db import connections, models, router
 
 from helpdesk.security.files import strip_bidi_controls
-from helpdesk.sla.services import sla_apply, sla_status_change
 from helpdesk.tickets.models import (
     Attachment,
     AuthorType,
@@ -67,19 +65,9 @@ def _update_many(model: type[models.Model], changes: list[tuple[Any, set[str]]])
             cursor.executemany(sql, rows)
 
 
-def _ticket_start_clocks(ticket: Ticket, *, policies: list | None = None) -> None:
-    fields = sla_apply(ticket=ticket, policies=policies)
-    if fields:
-        ticket.save(update_fields=fields)
-
-
 def _automations_run(ticket: Ticket, *, trigger: str, rules: list | None = None) -> None:
     """The registered rules engine (helpdesk.tickets.rules), inside this transaction."""
     rules_run(ticket, trigger=trigger, rules=rules)
-
-
-def _sla_status_change(ticket: Ticket, *, old: str, new: str, now: datetime) -> list[str]:
-    return sla_status_change(ticket=ticket, old=old, new=new, now=now)
 
 
 _UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]+")

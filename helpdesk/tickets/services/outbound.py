@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from helpdesk import domain_events
+from helpdesk.celery import task_named
 from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.contracts import (
@@ -247,12 +248,13 @@ def ticket_respond(
     return message
 
 
-def _enqueue_delivery(message_id: int) -> None:
-    from helpdesk.tickets.tasks import message_deliver_task
+DELIVER_TASK = "helpdesk.tickets.tasks.message_deliver_task"
 
+
+def _enqueue_delivery(message_id: int) -> None:
     # robust: a broker that is down must not fail the request that queued the reply; the
     # message stays queued and the outbound sweep enqueues it again.
-    transaction.on_commit(lambda: message_deliver_task.delay(message_id), robust=True)
+    transaction.on_commit(lambda: task_named(DELIVER_TASK).delay(message_id), robust=True)
 
 
 class RetryLater(Exception):

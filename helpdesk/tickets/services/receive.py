@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections import deque
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,8 +21,6 @@ from helpdesk.contracts import (
     Sender,
 )
 from helpdesk.security.inbound import inbound_bounded
-from helpdesk.sla.selectors import sla_policies_active
-from helpdesk.sla.services import sla_apply
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
     AuthorType,
@@ -38,15 +38,15 @@ from helpdesk.tickets.models import (
 from helpdesk.tickets.rules import rules_active
 from helpdesk.tickets.services.common import (
     _automations_run,
-    _sla_status_change,
-    _ticket_start_clocks,
     _update_many,
     attachment_store,
     stored_files_cleanup,
     ticket_status_event,
 )
 from helpdesk.tickets.threading import reply_ticket, ticket_for_inbound
-from orders_link.models import Order
+
+if TYPE_CHECKING:
+    from orders_link.models import Order
 
 logger = logging.getLogger(__name__)
 
@@ -101,20 +101,46 @@ class _ReceiveBatch:
 
     def __init__(self, inbounds: list[InboundMessage]) -> None:
         self.inbox = Inbox.objects.select_related("team").get(pk=inbounds[0].inbox_id)
-        external_ids = {i.external_id for i in inbounds if i.external_id}
-        named = {ref for i in inbounds for ref in i.in_reply_to}
-        self.stored: dict[str, Message] = {}
         # The messages the batch's replies name, stored or stored by this batch (newest wins).
         self.named: dict[str, Message] = {}
-        if external_ids or named:
-            for message in Message.objects.select_related("ticket").filter(
-                inbox=self.inbox, external_id__in=external_ids | named
-            ):
-                if message.external_id in external_ids:
-                    self.stored[message.external_id or ""] = message
-                if message.external_id in named:
-                    self.named[message.external_id or ""] = message
-        # The raw payloads of the messages that are not duplicates, in one statement.
+        self.stored = self._stored_read(inbounds)
+        self.raws = deque(RawInbound.objects.bulk_create(self._raws_fresh(inbounds)))
+        self.identities = self._identities_read(inbounds)
+        self.known_contacts = {identity.contact_id for identity in self.identities.values()}
+        self.new_identities = self._identities_create(inbounds)
+        self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
+        # One instance per ticket for the whole batch, saved once at its end.
+        self.tickets: dict[int, Ticket] = {}
+        self.unsaved: dict[int, set[str]] = {}
+        self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
+        self.contacts_changed: dict[int, tuple[Contact, set[str]]] = {}
+        self._rules: dict[str, list] = {}
+        # Written together by ``flush``: the tickets the batch opened, its messages (with their
+        # attachments), and the events that announce them once they have ids, in order.
+        self.new_tickets: list[Ticket] = []
+        self.new_messages: list[tuple[Message, InboundMessage]] = []
+        self.announcements: list[tuple[Message, bool, str | None]] = []
+        self._order: dict[int, int] = {}  # id() of each message the batch stored -> its rank
+
+    def _stored_read(self, inbounds: list[InboundMessage]) -> dict[str, Message]:
+        """The batch's messages already stored here, by external id (repeated deliveries),
+        read with the messages its replies name (``self.named``), in one statement."""
+        external_ids = {i.external_id for i in inbounds if i.external_id}
+        named = {ref for i in inbounds for ref in i.in_reply_to}
+        if not external_ids and not named:
+            return {}
+        stored: dict[str, Message] = {}
+        for message in Message.objects.select_related("ticket").filter(
+            inbox=self.inbox, external_id__in=external_ids | named
+        ):
+            if message.external_id in external_ids:
+                stored[message.external_id or ""] = message
+            if message.external_id in named:
+                self.named[message.external_id or ""] = message
+        return stored
+
+    def _raws_fresh(self, inbounds: list[InboundMessage]) -> list[RawInbound]:
+        """The raw payloads of the messages that are not duplicates, to store in one statement."""
         fresh, seen = [], set(self.stored)
         for inbound in inbounds:
             if inbound.external_id:
@@ -131,40 +157,27 @@ class _ReceiveBatch:
                         status=RawStatus.ACCEPTED,
                     )
                 )
-        self.raws = deque(RawInbound.objects.bulk_create(fresh))
+        return fresh
+
+    @staticmethod
+    def _identities_read(
+        inbounds: list[InboundMessage],
+    ) -> dict[tuple[str, str, bool], ContactIdentity]:
+        """The senders' known identities, one statement per kind of address. By (kind,
+        address, claimed): an unproven sender (``Sender.unproven``) has an identity of its own
+        beside the address's owner's, and never gets the owner's."""
         by_kind: dict[str, set[str]] = {}
         for inbound in inbounds:
             by_kind.setdefault(inbound.sender.kind, set()).add(
                 normalize_address(inbound.sender.kind, inbound.sender.address)
             )
-        # By (kind, address, claimed): an unproven sender (Sender.unproven) has an identity of
-        # its own beside the address's owner's, and never gets the owner's.
-        self.identities: dict[tuple[str, str, bool], ContactIdentity] = {}
+        identities: dict[tuple[str, str, bool], ContactIdentity] = {}
         for kind, addresses in by_kind.items():
             for identity in ContactIdentity.objects.select_related("contact").filter(
                 kind=kind, address__in=addresses
             ):
-                self.identities[(kind, identity.address, identity.claimed)] = identity
-        self.known_contacts = {identity.contact_id for identity in self.identities.values()}
-        self.new_identities = self._identities_create(inbounds)
-        self.with_orders = set(
-            Order.objects.filter(contact_id__in=self.known_contacts)
-            .values_list("contact_id", flat=True)
-            .distinct()
-        )
-        self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
-        # One instance per ticket for the whole batch, saved once at its end.
-        self.tickets: dict[int, Ticket] = {}
-        self.unsaved: dict[int, set[str]] = {}
-        self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
-        self.contacts_changed: dict[int, tuple[Contact, set[str]]] = {}
-        self._rules: dict[str, list] = {}
-        # Written together by ``flush``: the tickets the batch opened, its messages (with their
-        # attachments), and what announces them once they have ids, in the order received.
-        self.new_tickets: list[Ticket] = []
-        self.new_messages: list[tuple[Message, InboundMessage]] = []
-        self.announcements: list[tuple[Message, bool, str | None]] = []
-        self._order: dict[int, int] = {}  # id() of each message the batch stored -> its rank
+                identities[(kind, identity.address, identity.claimed)] = identity
+        return identities
 
     def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str, bool]]:
         """Senders never seen before, each with a new contact, from their first message;
@@ -213,10 +226,6 @@ class _ReceiveBatch:
         ):
             latest.setdefault(ticket.contact_id, ticket)
         return latest
-
-    @cached_property
-    def sla_policies(self) -> list:
-        return sla_policies_active()
 
     def rules(self, trigger: str) -> list:
         if trigger not in self._rules:
@@ -332,40 +341,10 @@ class _ReceiveBatch:
             self.new_messages = []
         announcements, self.announcements = self.announcements, []
         for message, created, interceptor in announcements:
-            self._announce(message, created=created, interceptor=interceptor)
-
-    def _announce(self, message: Message, *, created: bool, interceptor: str | None) -> None:
-        ticket = message.ticket
-        events.message_event(message, created_ticket=created)
-        if interceptor is not None:
-            domain_events.emit(
-                domain_events.MessageClaimed(
-                    ticket_id=ticket.pk,
-                    message_id=message.pk,
-                    inbox_id=self.inbox.pk,
-                    channel=self.inbox.kind,
-                    interceptor=interceptor,
-                )
-            )
-            return
-        if created:
-            domain_events.emit(
-                domain_events.TicketCreated(
-                    ticket_id=ticket.pk,
-                    inbox_id=self.inbox.pk,
-                    channel=self.inbox.kind,
-                    contact_id=ticket.contact_id,
-                )
-            )
-        domain_events.emit(
-            domain_events.MessageReceived(
-                ticket_id=ticket.pk,
-                message_id=message.pk,
-                inbox_id=self.inbox.pk,
-                channel=self.inbox.kind,
-                created_ticket=created,
-            )
-        )
+            if interceptor is None:
+                self.announce(message.ticket, message, created=created)
+            else:
+                self.announce_claimed(message, interceptor)
 
     def claimed(
         self,
@@ -381,6 +360,18 @@ class _ReceiveBatch:
         message = self.message_store(inbound, ticket, identity, raw, ThreadingReason.CLAIMED)
         self.announcements.append((message, False, interceptor))
         return ReceiveResult("threaded", ticket, message, claimed_by=interceptor)
+
+    def announce_claimed(self, message: Message, interceptor: str) -> None:
+        events.message_event(message, created_ticket=False)
+        domain_events.emit(
+            domain_events.MessageClaimed(
+                ticket_id=message.ticket.pk,
+                message_id=message.pk,
+                inbox_id=self.inbox.pk,
+                channel=self.inbox.kind,
+                interceptor=interceptor,
+            )
+        )
 
     def save(self) -> None:
         """What the batch put off: the tickets, identities and contacts it changed, one
@@ -404,13 +395,11 @@ class _ReceiveBatch:
         _update_many(Contact, contacts)
 
     def receive(self, inbound: InboundMessage) -> ReceiveResult:
-        inbox = self.inbox
         if inbound.external_id:
             existing = self.stored.get(inbound.external_id)
             if existing is not None:
                 return ReceiveResult("duplicate", existing.ticket, existing)
-
-        inbound = inbound_bounded(inbound, kind=inbox.kind)  # caps, NUL characters
+        inbound = inbound_bounded(inbound, kind=self.inbox.kind)  # caps, NUL characters
         now = timezone.now()
         raw = self.raws.popleft() if inbound.raw else None
         identity = self.identity_for(inbound, now)
@@ -419,54 +408,93 @@ class _ReceiveBatch:
             contact.language = inbound.language
             self.contacts_changed.setdefault(contact.pk, (contact, set()))[1].add("language")
 
-        claim = conversation.inbound_claim(inbound=inbound, inbox=inbox, contact=contact)
+        claim = conversation.inbound_claim(inbound=inbound, inbox=self.inbox, contact=contact)
         if claim is not None:
             return self.claimed(inbound, identity, raw, *claim)
 
+        ticket, reason, created = self.thread(inbound, contact, now)
+        message = self.message_store(inbound, ticket, identity, raw, reason)
+        self.announcements.append((message, created, None))
+        if ticket.pk is not None:
+            self.note_unsaved(ticket, _ticket_touch_inbound(ticket, now=now))
+        else:  # opened by this batch and not written yet: written as it is now
+            _ticket_touch_inbound(ticket, now=now)
+        trigger = "created" if created else "updated"
+        rules = self.rules(trigger)
+        if rules:
+            # The rules read the ticket, its messages and what the events' in-transaction
+            # subscribers set (SLA clocks, the order): all of it written first.
+            self.flush()
+            fields = self.unsaved.pop(ticket.pk, set())
+            if fields:
+                ticket.save(update_fields=sorted(fields | {"updated_at"}))
+        _automations_run(ticket, trigger=trigger, rules=rules)
+        if ticket.inbox_id == self.inbox.pk:
+            self.touched[ticket.contact_id] = ticket
+        return ReceiveResult("created" if created else "threaded", ticket, message)
+
+    def thread(
+        self, inbound: InboundMessage, contact: Contact, now: datetime
+    ) -> tuple[Ticket, str, bool]:
+        """The ticket the message joins, or a new one: (ticket, threading reason, created)."""
         ticket, reason = ticket_for_inbound(
             inbound=inbound,
-            inbox=inbox,
+            inbox=self.inbox,
             contact=contact,
             now=now,
             recent=self.recent,
             replied=self.replied,
         )
-        created = ticket is None
         if ticket is not None:
             if ticket.pk is not None:
                 ticket = self.tickets.setdefault(ticket.pk, ticket)
-        else:
-            # Written by ``flush`` with the batch's other new tickets.
-            ticket = Ticket(
-                contact=contact,
-                inbox=inbox,
-                team=inbox.team,
-                subject=_subject_for(inbound),
-                language=inbound.language or contact.language,
-                last_message_at=now,
-                last_inbound_at=now,
-            )
-            self.new_tickets.append(ticket)
-        message = self.message_store(inbound, ticket, identity, raw, reason)
-        self.announcements.append((message, created, None))
-        if ticket.pk is not None:
-            self.unsaved.setdefault(ticket.pk, set()).update(_ticket_touch_inbound(ticket, now=now))
-        else:  # opened by this batch, not yet written: it is written as it is now
-            _ticket_touch_inbound(ticket, now=now)
-        trigger = "created" if created else "updated"
-        if (ticket.order_id is None and contact.pk in self.with_orders) or self.rules(trigger):
-            self.flush()  # these read and write the ticket and its messages in the database
-        if ticket.order_id is None and contact.pk in self.with_orders:
-            ticket_link_order_from_message(ticket=ticket, message=message)
+            return ticket, reason, False
+        # Written by ``flush`` with the batch's other new tickets.
+        ticket = Ticket(
+            contact=contact,
+            inbox=self.inbox,
+            team=self.inbox.team,
+            subject=_subject_for(inbound),
+            language=inbound.language or contact.language,
+            last_message_at=now,
+            last_inbound_at=now,
+        )
+        self.new_tickets.append(ticket)
+        return ticket, reason, True
+
+    def note_unsaved(self, ticket: Ticket, fields: Iterable[str]) -> None:
+        if fields:
+            self.unsaved.setdefault(ticket.pk, set()).update(fields)
+
+    def announce(self, ticket: Ticket, message: Message, *, created: bool) -> None:
+        """``TicketCreated`` and ``MessageReceived``, once written (``flush``): their
+        in-transaction subscribers (SLA clocks, the order the message is about) act now,
+        before any rule runs, and the fields they change are saved with the batch's; the
+        others act after commit. Then the live event."""
+        fields: set[str] = set()
         if created:
-            if ticket.pk is None:
-                sla_apply(ticket=ticket, policies=self.sla_policies)  # written with the ticket
-            else:
-                _ticket_start_clocks(ticket, policies=self.sla_policies)
-        _automations_run(ticket, trigger=trigger, rules=self.rules(trigger))
-        if ticket.inbox_id == inbox.pk:
-            self.touched[ticket.contact_id] = ticket
-        return ReceiveResult("created" if created else "threaded", ticket, message)
+            fields = domain_events.emit(
+                domain_events.TicketCreated(
+                    ticket_id=ticket.pk,
+                    inbox_id=self.inbox.pk,
+                    channel=self.inbox.kind,
+                    contact_id=ticket.contact_id,
+                ),
+                ticket=ticket,
+            )
+        fields |= domain_events.emit(
+            domain_events.MessageReceived(
+                ticket_id=ticket.pk,
+                message_id=message.pk,
+                inbox_id=self.inbox.pk,
+                channel=self.inbox.kind,
+                created_ticket=created,
+            ),
+            ticket=ticket,
+            message=message,
+        )
+        self.note_unsaved(ticket, fields)
+        events.message_event(message, created_ticket=created)
 
 
 def _identity_key(sender: Sender) -> tuple[str, str, bool]:
@@ -494,17 +522,6 @@ def ticket_open(
     )
 
 
-def ticket_link_order_from_message(*, ticket: Ticket, message: Message) -> None:
-    """Link the order the customer is writing about, when it is theirs to ask about."""
-    from orders_link.selectors import order_for_message
-
-    order = order_for_message(contact=ticket.contact, text=f"{message.subject}\n{message.text}")
-    if order is not None:
-        ticket.order = order
-        ticket.save(update_fields=["order", "updated_at"])
-        domain_events.emit(domain_events.OrderLinked(ticket_id=ticket.pk, order_id=order.pk))
-
-
 def _subject_for(inbound: InboundMessage) -> str:
     subject = inbound.subject.strip()
     if subject:
@@ -525,12 +542,13 @@ def _ticket_touch_inbound(ticket: Ticket, *, now: datetime) -> list[str]:
             ticket.solved_at = None
             fields += ["reopened_count", "solved_at"]
         ticket_status_event(ticket, old=ticket.status, new=TicketStatus.OPEN, actor=None)
-        domain_events.emit(
+        fields += domain_events.emit(  # SLA clocks resume (an in-transaction subscriber)
             domain_events.TicketStatusChanged(
                 ticket_id=ticket.pk, old=ticket.status, new=TicketStatus.OPEN
-            )
+            ),
+            ticket=ticket,
+            now=now,
         )
-        fields += _sla_status_change(ticket, old=ticket.status, new=TicketStatus.OPEN, now=now)
         ticket.status = TicketStatus.OPEN
         ticket.status_changed_at = now
         fields += ["status", "status_changed_at"]

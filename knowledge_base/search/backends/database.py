@@ -43,12 +43,13 @@ def statement_timeout() -> Iterator[None]:
     """Run the enclosed queries under the search timeout; raise SearchTimeout past it.
     Nested blocks share the outer one (one transaction, one setting, fewer round trips)."""
     if _inside.get():
-        # A savepoint: a failing inner search leaves the outer transaction usable.
+        # No savepoint (two round trips each): past the timeout the outer block's transaction
+        # is rolled back and the search answers with what it had found until then.
         try:
-            with transaction.atomic():
-                yield
+            yield
         except OperationalError as error:
             if _timed_out(error):
+                transaction.set_rollback(True)
                 raise SearchTimeout from error
             raise
         return
@@ -196,44 +197,132 @@ class DatabaseBackend:
     def search_messages(self, *, query: ParsedQuery, visible: QuerySet, limit: int):
         return self._text_search("message", query, visible, limit)
 
-    def _text_search(self, kind: str, query: ParsedQuery, visible: QuerySet, limit: int):
+    def search_ticket_text(
+        self, *, query: ParsedQuery, visible: QuerySet | None, limit: int
+    ) -> tuple[list[TextMatch], list[TextMatch]]:
+        """Subjects and messages matching, newest first, in one query on PostgreSQL
+        (``visible=None``: every ticket, for those who see everything)."""
+        if query.empty or limit <= 0:
+            return [], []
+        if connection.vendor != "postgresql":
+            return (
+                self._text_search("ticket", query, visible, limit),
+                self._text_search("message", query, visible, limit),
+            )
+        tsquery = _pg_tsquery(query)
+        rule, rule_params = _visible_rule(visible)
+        subject_sql, subject_params = _pg_newest("ticket", tsquery, rule, rule_params, limit)
+        message_sql, message_params = _pg_newest("message", tsquery, rule, rule_params, limit)
+        sql = (
+            f"(SELECT 's', * FROM ({subject_sql}) s) "  # noqa: S608 (no user input)
+            f"UNION ALL (SELECT 'm', * FROM ({message_sql}) m)"
+        )
+        params = [*subject_params, *message_params]
+        subjects: list[TextMatch] = []
+        messages: list[TextMatch] = []
+        with statement_timeout(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for source, pk, ticket_id in cursor.fetchall():
+                match = TextMatch(pk=pk, ticket_id=ticket_id, score=0.0)
+                (subjects if source == "s" else messages).append(match)
+        return subjects, messages
+
+    def _text_search(self, kind: str, query: ParsedQuery, visible: QuerySet | None, limit: int):
         if query.empty or limit <= 0:
             return []
-        visible_sql, visible_params = _sql(visible.values("pk"))
         ticket_col = "t.id" if kind == "ticket" else "t.ticket_id"
+        rule, rule_params = _visible_rule(visible)
         table = sqlite_index.TABLES[kind]
         with statement_timeout(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                tsquery = _pg_tsquery(query)
-                cursor.execute(
-                    f"""
-                    SELECT t.id, {ticket_col}
-                    FROM {table} t
-                    WHERE t.search_vector @@ (to_tsquery('helpdesk_fr', %s)
-                                              || to_tsquery('helpdesk_en', %s))
-                      AND {ticket_col} IN ({visible_sql})
-                    ORDER BY t.id DESC
-                    LIMIT %s
-                    """,  # noqa: S608 (no user input in the f-string)
-                    [tsquery, tsquery, *visible_params, limit],
-                )
+                sql, params = _pg_newest(kind, _pg_tsquery(query), rule, rule_params, limit)
+                cursor.execute(sql, params)
                 return [TextMatch(pk=pk, ticket_id=tid, score=0.0) for pk, tid in cursor]
+            rule = rule.format(ticket=ticket_col)
             fts = sqlite_index.FTS[kind]
             cursor.execute(
                 f"""
                 SELECT t.id, {ticket_col}
                 FROM {fts} f JOIN {table} t ON t.id = f.rowid
-                WHERE {fts} MATCH %s AND {ticket_col} IN ({visible_sql})
+                WHERE {fts} MATCH %s {rule}
                 ORDER BY t.id DESC
                 LIMIT %s
                 """,  # noqa: S608 (no user input in the f-string)
-                [_fts_match(query, None), *visible_params, limit * (4 if query.phrase else 1)],
+                [_fts_match(query, None), *rule_params, limit * (4 if query.phrase else 1)],
             )
             rows = cursor.fetchall()
         if query.phrase:
             # Both languages' stems are stored side by side: the phrase is checked on the text.
             rows = _phrase_rows(kind, rows, query)[:limit]
         return [TextMatch(pk=pk, ticket_id=tid, score=0.0) for pk, tid in rows]
+
+
+# Newest first without trusting the planner's guess of how many rows match: the newest rows
+# are searched first, then older and older slices, each its own branch of a UNION ALL under
+# one LIMIT, so PostgreSQL stops at the first slices that give enough rows. The newest slice
+# is small enough to read row by row; the older ones are read through the GIN index and
+# sorted ("+ 0" keeps the planner off a backwards walk of the primary key, which reads the
+# whole table when a word is rarer than it guesses). A slice is searched only when the newer
+# ones gave fewer than ``limit`` rows, so the word is rare there, and each read stays small.
+SLICES = (20_000, 400_000)
+
+
+_tops: dict[str, tuple[float, int]] = {}
+
+
+def _top_id(table: str) -> int:
+    """The table's highest id, read at most once a minute: the slices are approximate, and
+    a plain number lets the planner see how many rows each slice holds."""
+    now = time.monotonic()
+    cached = _tops.get(table)
+    if cached and now - cached[0] < 60:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 (no user input)
+        top = int(cursor.fetchone()[0])
+    _tops[table] = (now, top)
+    return top
+
+
+def _pg_newest(kind: str, tsquery: str, rule: str, rule_params: tuple, limit: int):
+    """SQL and parameters: (id, ticket id) of the ``limit`` newest rows of ``kind`` matching
+    ``tsquery`` (in either language) and ``rule``, newest first."""
+    table = sqlite_index.TABLES[kind]
+    ticket = "x.id" if kind == "ticket" else "x.ticket_id"
+    top = _top_id(table)
+    newest, recent = top - SLICES[0], top - SLICES[1]
+    ranges = [(f"x.id > {newest}", "x.id DESC")]
+    if newest > 0:
+        ranges.append((f"x.id > {recent} AND x.id <= {newest}", "x.id + 0 DESC"))
+    if recent > 0:
+        ranges.append((f"x.id <= {recent}", "x.id + 0 DESC"))
+    match = "x.search_vector @@ (to_tsquery('helpdesk_fr', %s) || to_tsquery('helpdesk_en', %s))"
+    condition = rule.format(ticket=ticket)
+    parts = [
+        f"(SELECT x.id, {ticket} FROM {table} x WHERE {match} AND {where} {condition} "  # noqa: S608
+        f"ORDER BY {order} LIMIT %s)"
+        for where, order in ranges
+    ]
+    sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) found LIMIT %s"  # noqa: S608
+    params = [*[v for _ in parts for v in (tsquery, tsquery, *rule_params, limit)], limit]
+    return sql, params
+
+
+_TICKET = "__kb_ticket_column__"
+
+
+def _visible_rule(visible: QuerySet | None) -> tuple[str, tuple]:
+    """``AND EXISTS (that visible ticket)`` with ``{ticket}`` (the row's ticket id column)
+    left to fill, or nothing when every ticket is visible (``None``). Correlated on the row's
+    ticket, so the database checks the rule on the few tickets found, never reads the set of
+    visible tickets whole."""
+    if visible is None:
+        return "", ()
+    from django.db.models.expressions import RawSQL
+
+    sql, params = _sql(visible.filter(pk=RawSQL(_TICKET, ())).values("pk"))  # noqa: S611
+    sql = sql.replace("{", "{{").replace("}", "}}").replace(_TICKET, "{ticket}")
+    return "AND EXISTS (" + sql + ")", params
 
 
 def _phrase_rows(kind: str, rows: list, query: ParsedQuery) -> list:

@@ -222,3 +222,31 @@ def test_set_webhook_command_fails_clearly(inbox, fake_telegram, settings):
     settings.TELEGRAM_BOT_TOKEN = ""
     with pytest.raises(CommandError, match="TELEGRAM_BOT_TOKEN"):
         call_command("telegram_set_webhook")
+
+
+def test_link_command_prints_a_deep_link_that_links_the_order(client, inbox, fake_telegram):
+    order = OrderFactory()
+    out = StringIO()
+    call_command("telegram_link", "--order", order.number, stdout=out)
+    link = out.getvalue().strip()
+    assert link.startswith("https://t.me/shop_help_bot?start=")
+    post(client, inbox, start_update(link.split("start=", 1)[1]))
+    ticket = Ticket.objects.get()
+    assert (ticket.order, ticket.contact) == (order, order.contact)
+
+
+def test_link_command_refuses_clearly(inbox, fake_telegram):
+    customer = ContactFactory()
+    out = StringIO()
+    call_command("telegram_link", "--contact", str(customer.pk), stdout=out)
+    assert "start=" in out.getvalue()
+    with pytest.raises(CommandError, match="No order numbered"):
+        call_command("telegram_link", "--order", "NOPE-1")
+    with pytest.raises(CommandError, match="No customer with id"):
+        call_command("telegram_link", "--contact", "999999")
+    with pytest.raises(CommandError, match="No such Telegram inbox"):
+        call_command("telegram_link", "--contact", str(customer.pk), "--inbox", "nope")
+    inbox.config = {}
+    inbox.save(update_fields=["config"])
+    with pytest.raises(CommandError, match="bot_username"):
+        call_command("telegram_link", "--contact", str(customer.pk))

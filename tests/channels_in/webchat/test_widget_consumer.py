@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,6 +16,7 @@ from channels_in.webchat.visitors import customer_signature, visitor_token
 from helpdesk.accounts.services import agent_presence_mark
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.routing import websocket_application, websocket_urlpatterns
+from helpdesk.sla.models import BusinessCalendar, Holiday, OpeningPeriod
 from helpdesk.tickets.models import Attachment, DeliveryState, Message, Ticket
 from helpdesk.tickets.services import message_reply
 from tests.factories import AgentFactory, InboxFactory, TeamFactory
@@ -246,7 +247,7 @@ async def test_with_an_agent_online_in_business_hours_the_widget_is_available(in
     await comm.disconnect()
 
     def closed_all_week():
-        inbox.config = {**inbox.config, "business_hours": {"time_zone": "UTC", "weekly": {}}}
+        inbox.business_calendar = BusinessCalendar.objects.create(name="Closed", time_zone="UTC")
         inbox.save()
 
     await sync_to_async(closed_all_week)()
@@ -255,26 +256,74 @@ async def test_with_an_agent_online_in_business_hours_the_widget_is_available(in
     await comm.disconnect()
 
 
-def test_business_hours_follow_the_inbox_time_zone():
-    config = {
-        "business_hours": {
-            "time_zone": "Europe/Paris",
-            "weekly": {
-                "mon": [["09:00", "12:30"], ["14:00", "18:00"]],
-                "sat": [["10:00", "24:00"]],
-            },
-        }
-    }
+def paris_hours(*holidays):
+    calendar = BusinessCalendar.objects.create(name="Shop", time_zone="Europe/Paris")
+    for weekday, opens, closes in [
+        (0, "09:00", "12:30"),
+        (0, "14:00", "18:00"),
+        (5, "10:00", "00:00"),
+    ]:
+        OpeningPeriod.objects.create(
+            calendar=calendar,
+            weekday=weekday,
+            opens=time.fromisoformat(opens),
+            closes=time.fromisoformat(closes),
+        )
+    for day in holidays:
+        Holiday.objects.create(calendar=calendar, date=day, name="Holiday")
+    return calendar
+
+
+def test_business_hours_are_the_inbox_business_calendar_in_its_time_zone():
+    inbox = InboxFactory(kind="webchat", business_calendar=paris_hours())
     paris = ZoneInfo("Europe/Paris")
-    assert within_business_hours(config=config, now=datetime(2026, 11, 23, 9, 0, tzinfo=paris))
-    assert not within_business_hours(config=config, now=datetime(2026, 11, 23, 13, 0, tzinfo=paris))
+    assert within_business_hours(inbox=inbox, now=datetime(2026, 11, 23, 9, 0, tzinfo=paris))
+    assert not within_business_hours(inbox=inbox, now=datetime(2026, 11, 23, 13, 0, tzinfo=paris))
     # 08:30 UTC is 09:30 in Paris in November.
     assert within_business_hours(
-        config=config, now=datetime(2026, 11, 23, 8, 30, tzinfo=ZoneInfo("UTC"))
+        inbox=inbox, now=datetime(2026, 11, 23, 8, 30, tzinfo=ZoneInfo("UTC"))
     )
-    assert within_business_hours(config=config, now=datetime(2026, 11, 28, 23, 59, tzinfo=paris))
-    assert not within_business_hours(config=config, now=datetime(2026, 11, 29, 12, 0, tzinfo=paris))
-    assert within_business_hours(config={}, now=datetime(2026, 11, 29, 3, 0, tzinfo=paris))
+    assert within_business_hours(inbox=inbox, now=datetime(2026, 11, 28, 23, 59, tzinfo=paris))
+    assert not within_business_hours(inbox=inbox, now=datetime(2026, 11, 29, 12, 0, tzinfo=paris))
+    always = InboxFactory(kind="webchat")
+    assert within_business_hours(inbox=always, now=datetime(2026, 11, 29, 3, 0, tzinfo=paris))
+
+
+async def test_on_a_holiday_the_widget_says_no_one_is_there(inbox):
+    """Monday 23 November 2026 at 10:00 in Paris is within the weekly hours, but a holiday."""
+    agent = await sync_to_async(AgentFactory)()
+    await sync_to_async(agent_presence_mark)(user_id=agent.pk)
+    monday = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
+
+    def with_hours(*holidays):
+        inbox.business_calendar = paris_hours(*holidays)
+        inbox.save()
+        return within_business_hours(inbox=inbox, now=monday)
+
+    assert await sync_to_async(with_hours)() is True
+    await sync_to_async(BusinessCalendar.objects.all().delete)()
+    assert await sync_to_async(with_hours)(monday.date()) is False
+    today = datetime.now(UTC).date()  # the calendar's time zone
+
+    def open_all_week(name, *holidays):
+        calendar = BusinessCalendar.objects.create(name=name, time_zone="UTC")
+        for weekday in range(7):
+            OpeningPeriod.objects.create(
+                calendar=calendar, weekday=weekday, opens=time(0), closes=time(0)
+            )
+        for day in holidays:
+            Holiday.objects.create(calendar=calendar, date=day)
+        inbox.business_calendar = calendar
+        inbox.save()
+
+    await sync_to_async(open_all_week)("Every day")
+    comm, welcome = await start(inbox)
+    assert welcome["available"] is True
+    await comm.disconnect()
+    await sync_to_async(open_all_week)("Every day but today", today)
+    comm, welcome = await start(inbox)
+    assert welcome["available"] is False
+    await comm.disconnect()
 
 
 async def test_offline_visitor_leaves_an_email_and_the_reply_goes_by_email(

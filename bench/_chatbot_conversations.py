@@ -2,7 +2,7 @@
 English, the way customers write, and give correct proof in one of the ways the bot accepts.
 
 Imported by bench/chatbot_wismo.py (200 conversations, prints the share resolved without an
-agent) and bench/chatbot_latency.py (thousands of turns), and by the test suite at a small size.
+agent) and bench/chatbot_latency.py (thousands of turns).
 The opening lines here are written for this suite, apart from the training and evaluation data.
 """
 
