@@ -228,3 +228,49 @@ def test_a_failing_batch_runs_again_event_by_event_and_only_the_bad_event_is_rec
     failure = SubscriberFailure.objects.get()
     assert failure.payload["message_id"] == ids[1]
     assert failure.subscriber.endswith("picky")
+
+
+def test_an_in_transaction_subscriber_takes_a_savepoint_only_when_it_writes_or_reads():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def quiet(event, **live):
+        return []
+
+    def writes_then_fails(event, **live):
+        Tag.objects.create(name="in-transaction-write")
+        raise RuntimeError("rolled back to its savepoint")
+
+    inbox = InboxFactory(kind="email")
+
+    def receive(n: int):
+        message = InboundMessage(
+            inbox_id=inbox.pk,
+            sender=Sender(kind="email", address=f"writer{n}@example.test"),
+            text="Where is my parcel?",
+            external_id=f"sp-{n}",
+        )
+        with CaptureQueriesContext(connection) as queries:
+            result = message_receive(inbound=message)
+        return result, [q["sql"] for q in queries]
+
+    def savepoints(sqls):
+        return len([sql for sql in sqls if sql.startswith("SAVEPOINT")])
+
+    _result, before = receive(1)
+    domain_events.subscribe(MessageReceived, quiet, in_transaction=True)
+    try:
+        _result, with_quiet = receive(2)
+        domain_events.subscribe(MessageReceived, writes_then_fails, in_transaction=True)
+        result, failing = receive(3)
+    finally:
+        domain_events.unsubscribe(MessageReceived, quiet, in_transaction=True)
+        domain_events.unsubscribe(MessageReceived, writes_then_fails, in_transaction=True)
+    # One that answers without the database costs no round trip.
+    assert savepoints(with_quiet) == savepoints(before)
+    # One that writes does it after a savepoint of its own: rolled back alone on failure.
+    assert savepoints(failing) == savepoints(before) + 1
+    assert any(sql.startswith("ROLLBACK TO SAVEPOINT") for sql in failing)
+    assert not Tag.objects.filter(name="in-transaction-write").exists()
+    assert Ticket.objects.filter(pk=result.ticket.pk).exists()
+    assert SubscriberFailure.objects.get().subscriber.endswith("writes_then_fails")

@@ -108,6 +108,8 @@ class _ReceiveBatch:
         self.identities = self._identities_read(inbounds)
         self.known_contacts = {identity.contact_id for identity in self.identities.values()}
         self.new_identities = self._identities_create(inbounds)
+        # Every contact the batch writes for: a subscriber may read for all of them at once.
+        self.contact_ids = frozenset(i.contact_id for i in self.identities.values())
         self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
         # One instance per ticket for the whole batch, saved once at its end.
         self.tickets: dict[int, Ticket] = {}
@@ -492,6 +494,7 @@ class _ReceiveBatch:
             ),
             ticket=ticket,
             message=message,
+            contact_ids=self.contact_ids,
         )
         self.note_unsaved(ticket, fields)
         events.message_event(message, created_ticket=created)
