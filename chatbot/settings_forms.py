@@ -8,22 +8,26 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chatbot.labels import INTENT_LABELS as ALL_INTENT_LABELS
 from chatbot.models import BotSettings
 from helpdesk.sla.models import BusinessCalendar
 
 # The questions an inbox may leave to agents. Greetings, thanks, asking for a person,
 # complaints and what the bot does not understand are always handled (a person, at worst).
+ANSWERABLE_INTENTS = (
+    "order_status",
+    "delivery_time",
+    "delivery_options",
+    "cancel_order",
+    "change_order",
+    "return_refund",
+    "refund_status",
+    "payment",
+    "invoice",
+    "account",
+)
 INTENT_LABELS = {
-    "order_status": _("Where is my order?"),
-    "delivery_time": _("When will it arrive?"),
-    "delivery_options": _("Delivery options"),
-    "cancel_order": _("Cancelling an order"),
-    "change_order": _("Changing an order"),
-    "return_refund": _("Returns and refunds"),
-    "refund_status": _("Where is my refund?"),
-    "payment": _("Payment"),
-    "invoice": _("Invoices"),
-    "account": _("Customer account"),
+    name: label for name, label in ALL_INTENT_LABELS.items() if name in ANSWERABLE_INTENTS
 }
 
 

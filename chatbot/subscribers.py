@@ -93,5 +93,5 @@ def register() -> None:
     from helpdesk import conversation, domain_events
 
     conversation.register_handler("bot", LazyBotHandler())
-    domain_events.subscriber(domain_events.MessageReceived, batch=True)(on_messages_received)
+    domain_events.batch_subscriber(domain_events.MessageReceived)(on_messages_received)
     domain_events.subscriber(domain_events.ReplySent)(on_reply_sent)

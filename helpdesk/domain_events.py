@@ -21,18 +21,6 @@ the order a message is about, read by the rules that run next). Their owners sub
 instances the emitter passed (``ticket=``, ``message=``), and returns the names of the
 ``ticket`` fields it changed (the emitter saves them with its own). If it raises, its savepoint
 rolls back, the failure is recorded the same way, and the write goes on.
-
-A write that emits many events at once (a batch of received mail) dispatches them together.
-An after-commit subscriber that can handle them together registers with ``batch=True``: it
-is called once with the list of its events, in the order they were emitted, after the
-ordinary subscribers of those events ran, so that per-message work (one query for the batch
-instead of one per message) stays cheap::
-
-    @domain_events.subscriber(MessageReceived, batch=True)
-    def bot_turns(events: list[MessageReceived]) -> None: ...
-
-If a batch call raises, its writes roll back and it runs again one event at a time, each in
-its own transaction, so that one bad event is recorded alone.
 """
 
 from __future__ import annotations
@@ -62,7 +50,7 @@ class DomainEvent:
 _EVENT_TYPES: dict[str, type[DomainEvent]] = {}
 _SUBSCRIBERS: dict[type[DomainEvent], list[Callable[[Any], None]]] = {}
 _IN_TRANSACTION: dict[type[DomainEvent], list[Callable[..., Any]]] = {}
-_BATCH: set[str] = set()  # the after-commit subscribers that take a list of events
+_BATCH: list[tuple[tuple[type[DomainEvent], ...], Callable[[list[Any]], None]]] = []
 
 E = TypeVar("E", bound=DomainEvent)
 
@@ -197,18 +185,39 @@ def event_from_json(payload: str) -> DomainEvent:
 
 
 def subscriber(
-    *types: type[DomainEvent], in_transaction: bool = False, batch: bool = False
+    *types: type[DomainEvent], in_transaction: bool = False
 ) -> Callable[[Callable[..., Any]], Callable]:
     """Register the decorated function for these event types (after commit, or inside the
-    emitting transaction; ``batch``: after commit, with a list of events). Registering the
-    same function twice (a module imported again) keeps one registration."""
+    emitting transaction). Registering the same function twice (a module imported again)
+    keeps one registration."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         for cls in types:
-            subscribe(cls, fn, in_transaction=in_transaction, batch=batch)
+            subscribe(cls, fn, in_transaction=in_transaction)
         return fn
 
     return register
+
+
+def batch_subscriber(
+    *types: type[DomainEvent],
+) -> Callable[[Callable[[list[Any]], None]], Callable[[list[Any]], None]]:
+    """Register the decorated function for the events of these types that one commit
+    published, all at once (a receive batch's messages: one read, one trip to the live
+    layer), after the other subscribers."""
+
+    def register(fn: Callable[[list[Any]], None]) -> Callable[[list[Any]], None]:
+        key = _name(fn)
+        _BATCH[:] = [(t, f) for t, f in _BATCH if _name(f) != key]
+        _BATCH.append((types, fn))
+        return fn
+
+    return register
+
+
+def batch_unsubscribe(fn: Callable[[list[Any]], None]) -> None:
+    key = _name(fn)
+    _BATCH[:] = [(t, f) for t, f in _BATCH if _name(f) != key]
 
 
 def _registry(in_transaction: bool) -> dict[type[DomainEvent], list[Callable[..., Any]]]:
@@ -216,23 +225,12 @@ def _registry(in_transaction: bool) -> dict[type[DomainEvent], list[Callable[...
 
 
 def subscribe(
-    cls: type[DomainEvent],
-    fn: Callable[..., Any],
-    *,
-    in_transaction: bool = False,
-    batch: bool = False,
+    cls: type[DomainEvent], fn: Callable[..., Any], *, in_transaction: bool = False
 ) -> None:
-    if batch and in_transaction:
-        raise ValueError("An in-transaction subscriber takes one event at a time")
     listeners = _registry(in_transaction).setdefault(cls, [])
     key = _name(fn)
     listeners[:] = [f for f in listeners if _name(f) != key]
     listeners.append(fn)
-    if not in_transaction:
-        if batch:
-            _BATCH.add(key)
-        else:
-            _BATCH.discard(key)
 
 
 def unsubscribe(
@@ -355,30 +353,30 @@ def batched() -> Iterator[None]:
 
 
 def dispatch(*payloads: str) -> None:
-    """Run every subscriber of each event, each in its own transaction; record failures.
-    Batch subscribers run last, once per event type, with that type's events in order."""
-    events: dict[type[DomainEvent], list[tuple[DomainEvent, str]]] = {}
+    """Run every subscriber of each event, each in its own transaction, then the batch
+    subscribers with their events; record failures."""
+    events = []
     for payload in payloads:
         event = event_from_json(payload)
-        events.setdefault(type(event), []).append((event, payload))
+        events.append((payload, event))
         for fn in subscribers(type(event)):
-            if _name(fn) not in _BATCH:
-                _run(fn, event, payload)
-    for cls, items in events.items():
-        for fn in subscribers(cls):
-            if _name(fn) not in _BATCH:
-                continue
-            # A subscriber of several types gets each type's events in a call of their own.
-            try:
-                with transaction.atomic():
-                    fn([event for event, _payload in items])
-            except Exception:
-                logger.exception("Batch subscriber %s failed: one event at a time", _name(fn))
-                for event, payload in items:
-                    _run(fn, [event], payload)
+            _run_after_commit(fn, event, payload)
+    for types, fn in list(_BATCH):
+        mine = [(payload, event) for payload, event in events if isinstance(event, types)]
+        if not mine:
+            continue
+        try:
+            with transaction.atomic():
+                fn([event for _p, event in mine])
+        except Exception:
+            # Its writes rolled back: again one event at a time, so one bad event is
+            # recorded alone and the others take effect.
+            logger.exception("Batch subscriber %s failed: one event at a time", _name(fn))
+            for payload, event in mine:
+                _run_after_commit(fn, [event], payload)
 
 
-def _run(fn: Callable[..., Any], argument: Any, payload: str) -> None:
+def _run_after_commit(fn: Callable[[Any], None], argument: Any, payload: str) -> None:
     try:
         with transaction.atomic():
             fn(argument)

@@ -550,6 +550,11 @@ HELPDESK_SEARCH_BACKEND = env_pattern(
 )
 # Every search query runs under this statement timeout (a slow search gives no results).
 HELPDESK_SEARCH_TIMEOUT_MS = env_bounded_int("SEARCH_TIMEOUT_MS", 2000, minimum=1)
+# An external search index (Elasticsearch) catches up with rows written in bulk.
+CELERY_BEAT_SCHEDULE["search-catch-up"] = {
+    "task": "knowledge_base.tasks.search_catch_up_task",
+    "schedule": 300.0,
+}
 # Phone numbers typed with a trunk 0 (06 12 34 56 78) are matched in international form.
 HELPDESK_PHONE_COUNTRY_CODE = env_pattern(
     "PHONE_COUNTRY_CODE", "33", r"[1-9][0-9]{0,2}", "a country calling code such as 33"

@@ -27,6 +27,11 @@ class KnowledgeBaseConfig(AppConfig):
 
         inbox_selectors.register_ticket_search(ticket_ids_matching)
 
-        # Indexing follows the core's domain events; the settings are system checks.
+        # Indexing follows the core's domain events, and every save or delete of an indexed
+        # model (the admin, scripts); a periodic task catches up with bulk writes. The
+        # settings are system checks.
         import knowledge_base.checks
         import knowledge_base.search.subscribers  # noqa: F401
+        from knowledge_base.search import signals
+
+        signals.connect()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from knowledge_base.models import Article, Category
+from knowledge_base.models import Article, ArticleRevision, Category
 
 
 def articles_public(*, language: str) -> QuerySet[Article]:
@@ -54,3 +57,70 @@ def can_read_articles(user: User | AnonymousUser) -> bool:
     from helpdesk.tickets.selectors import is_staff_member
 
     return is_staff_member(user)
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    """One line of a text comparison: ``kind`` is "added", "removed", "same" or "gap" (lines
+    left out between two changes)."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RevisionChange:
+    """What one edit changed: the text before it (``revision``) against the text after it
+    (the next revision, or the article as it is for the latest edit)."""
+
+    revision: ArticleRevision
+    title_before: str
+    title_after: str
+    summary_before: str
+    summary_after: str
+    published_before: bool
+    published_after: bool
+    lines: list[DiffLine]
+
+    @property
+    def body_changed(self) -> bool:
+        return any(line.kind in {"added", "removed"} for line in self.lines)
+
+
+def text_diff(before: str, after: str, *, context: int = 2) -> list[DiffLine]:
+    """Line by line (difflib), with ``context`` unchanged lines around each change. Plain
+    text: templates escape it."""
+    lines: list[DiffLine] = []
+    diff = difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="", n=context)
+    for line in diff:
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            if lines:
+                lines.append(DiffLine("gap", "…"))
+            continue
+        kind = {"+": "added", "-": "removed"}.get(line[:1], "same")
+        lines.append(DiffLine(kind, line[1:]))
+    return lines
+
+
+def article_history(*, article: Article, limit: int = 50) -> list[RevisionChange]:
+    """The article's edits, newest first, each with what it changed."""
+    revisions = list(article.revisions.select_related("editor")[:limit])
+    changes = []
+    after: Article | ArticleRevision = article
+    for revision in revisions:
+        changes.append(
+            RevisionChange(
+                revision=revision,
+                title_before=revision.title,
+                title_after=after.title,
+                summary_before=revision.summary,
+                summary_after=after.summary,
+                published_before=revision.published,
+                published_after=after.published,
+                lines=text_diff(revision.body, after.body),
+            )
+        )
+        after = revision
+    return changes

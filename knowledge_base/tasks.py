@@ -20,3 +20,12 @@ def search_index_task(self, action: str, kind: str, ids: list[int]) -> None:
         backend.remove(kind=kind, ids=ids)
     else:
         backend.index(kind=kind, ids=ids)
+
+
+@shared_task(acks_late=True)
+def search_catch_up_task() -> dict[str, int]:
+    """Periodic (celery beat): bring the external search index up to date with rows written
+    in bulk (see knowledge_base.search.catch_up)."""
+    from knowledge_base.search.catch_up import search_catch_up
+
+    return search_catch_up()

@@ -24,6 +24,7 @@ from django.utils import formats, timezone, translation
 from helpdesk import domain_events
 from helpdesk.celery import task_named
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
+from helpdesk.sla.businesstime import Calendar, next_open
 from helpdesk.tickets.models import (
     IDENTITY_KIND_FOR_INBOX,
     UNSOLVED_STATUSES,
@@ -213,17 +214,20 @@ def quiet_hours_end(*, contact: Contact, channel: str, now: dt.datetime) -> dt.d
     if window is None or channel not in settings.ORDERS_QUIET_HOURS_CHANNELS:
         return None
     start, end = window
-    local = now.astimezone(_contact_zone(contact))
-    clock = local.time()
-    quiet = (start <= clock or clock < end) if start > end else (start <= clock < end)
-    if not quiet:
+    if start == end:
         return None
-    resume = local.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
-    if resume <= local:
-        resume = (local + dt.timedelta(days=1)).replace(
-            hour=end.hour, minute=end.minute, second=0, microsecond=0
-        )
-    return resume.astimezone(dt.UTC)
+    # The hours a notice may go out, every day, as a business calendar in the customer's time
+    # zone: the same arithmetic as business hours (helpdesk.sla.businesstime).
+    if start > end:  # across midnight, like 21:00-08:00
+        sending: tuple[tuple[dt.time, dt.time], ...] = ((end, start),)
+    else:
+        sending = ((dt.time(0), start), (end, dt.time(0)))
+        sending = tuple(p for p in sending if p != (dt.time(0), dt.time(0)))
+    calendar = Calendar(
+        time_zone=_contact_zone(contact).key, periods=dict.fromkeys(range(7), sending)
+    )
+    resume = next_open(calendar, now)
+    return None if resume is None or resume <= now else resume
 
 
 def _language(contact: Contact, ticket: Ticket | None) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from helpdesk.contacts.models import Contact
+from helpdesk.tickets.selectors import is_staff_member, tickets_visible_to
 from orders_link.late import REPORTED_LATE, late_q, shipments_on_the_way
 from orders_link.models import (
     OPEN_ORDER_STATUSES,
@@ -178,49 +178,11 @@ def shipment_delays(*, now: dt.datetime) -> list[Delay]:
 def delay_notices_visible_to(user) -> QuerySet[DelayNotice]:
     """Delay notices for the delayed-orders page: the ones whose ticket the user may see, and
     the ones no ticket carries (the customer could not be reached), for staff only."""
-    from helpdesk.tickets.selectors import is_staff_member, tickets_visible_to
-
     if not is_staff_member(user):
         return DelayNotice.objects.none()
     return DelayNotice.objects.filter(
         Q(ticket__isnull=True) | Q(ticket__in=tickets_visible_to(user))
     ).select_related("shipment__order__contact", "ticket")
-
-
-# --- Timeline ---------------------------------------------------------------------------------
-
-
-def order_timeline(order: Order) -> list[dict]:
-    """What happened to the order, oldest first, as plain dicts for the agent timeline:
-    ``{"at", "kind", "label", "shipment", ...details}``. Kinds: placed, status, shipped, scan,
-    delivered (OrderEvent rows) and delay (one per DelayNotice)."""
-    items: list[dict[str, Any]] = []
-    for event in order.events.select_related("shipment"):
-        item = {
-            "at": event.occurred_at,
-            "kind": event.kind,
-            "label": str(event.get_kind_display()),
-            "shipment": str(event.shipment) if event.shipment_id else "",
-        }
-        item.update(event.data)
-        items.append(item)
-    notices = DelayNotice.objects.filter(shipment__order=order).select_related("shipment")
-    for notice in notices:
-        items.append(
-            {
-                "at": notice.detected_at,
-                "kind": "delay",
-                "label": str(notice.get_kind_display()),
-                "shipment": str(notice.shipment),
-                "delay": notice.kind,
-                "promised_date": notice.promised_date,
-                "new_estimate": notice.new_estimate,
-                "notice_state": notice.state,
-                "ticket_id": notice.ticket_id,
-            }
-        )
-    items.sort(key=lambda item: item["at"])
-    return items
 
 
 def order_admin_url(order: Order) -> str:

@@ -154,19 +154,8 @@ def _order_upsert(
             and status == OrderStatus.SHIPPED
         ):
             status = order.status  # the carrier already knows better than the shop's "shipped"
-        order.external_id = data.external_id or order.external_id
-        order.email = data.email or order.email
-        order.phone = data.phone or order.phone
-        order.customer_name = data.customer_name or order.customer_name
-        order.postcode = data.postcode or order.postcode
-        order.country = data.country or order.country
-        order.ship_name = data.ship_name or order.ship_name
-        order.ship_lines = "\n".join(data.ship_lines) or order.ship_lines
-        order.city = data.city or order.city
+        _order_fields_copy(order, data, store=store)
         order.status = status
-        order.placed_at = data.placed_at
-        order.total = data.total
-        order.currency = data.currency or order.currency or store.currency
         if stamp and (order.source_updated_at is None or stamp > order.source_updated_at):
             order.source_updated_at = stamp
         if order.contact_id is None:
@@ -185,20 +174,40 @@ def _order_upsert(
                 new=order.status,
             )
         if data.lines is not None:
-            order.lines.all().delete()
-            OrderLine.objects.bulk_create(
-                OrderLine(
-                    order=order,
-                    sku=line.sku,
-                    title=line.title[:255],
-                    quantity=line.quantity,
-                    unit_price=line.unit_price,
-                )
-                for line in data.lines
-            )
+            _order_lines_replace(order, data)
         for shipment in data.shipments:
             shipment_upsert(order=order, data=shipment, source_updated_at=stamp)
     return order, "created" if created else "updated"
+
+
+def _order_fields_copy(order: Order, data: OrderData, *, store: Store) -> None:
+    """What the shop says of the order; a value it leaves out keeps what we had."""
+    order.external_id = data.external_id or order.external_id
+    order.email = data.email or order.email
+    order.phone = data.phone or order.phone
+    order.customer_name = data.customer_name or order.customer_name
+    order.postcode = data.postcode or order.postcode
+    order.country = data.country or order.country
+    order.ship_name = data.ship_name or order.ship_name
+    order.ship_lines = "\n".join(data.ship_lines) or order.ship_lines
+    order.city = data.city or order.city
+    order.placed_at = data.placed_at
+    order.total = data.total
+    order.currency = data.currency or order.currency or store.currency
+
+
+def _order_lines_replace(order: Order, data: OrderData) -> None:
+    order.lines.all().delete()
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            sku=line.sku,
+            title=line.title[:255],
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for line in data.lines or []
+    )
 
 
 def _default_promise(order: Order, shipped_at: dt.datetime | None) -> dt.date | None:
@@ -212,19 +221,7 @@ def shipment_upsert(
     *, order: Order, data: ShipmentData, source_updated_at: dt.datetime | None = None
 ) -> Shipment:
     with transaction.atomic():
-        shipment = None
-        if data.external_id:
-            shipment = (
-                Shipment.objects.select_for_update()
-                .filter(order=order, external_id=data.external_id)
-                .first()
-            )
-        if shipment is None:
-            shipment = (
-                Shipment.objects.select_for_update()
-                .filter(carrier=data.carrier, tracking_number=data.tracking_number)
-                .first()
-            )
+        shipment = _shipment_locked(order, data)
         if shipment is not None and shipment.order_id != order.pk:
             raise PayloadError(f"tracking number {data.tracking_number} belongs to another order")
         if (
@@ -238,22 +235,7 @@ def shipment_upsert(
         if shipment is None:
             shipment = Shipment(order=order)
         was_shipped = shipment.shipped_at is not None
-        shipment.carrier = data.carrier
-        shipment.tracking_number = data.tracking_number
-        # Whatever the connector, only an http(s) link is stored, shown and sent.
-        shipment.tracking_url = (
-            web_url(data.tracking_url, "tracking_url") if data.tracking_url else ""
-        ) or shipment.tracking_url
-        shipment.external_id = data.external_id or shipment.external_id
-        shipment.shipped_at = data.shipped_at or shipment.shipped_at
-        shipment.promised_date = (
-            data.promised_date
-            or shipment.promised_date
-            or _default_promise(order, shipment.shipped_at)
-        )
-        shipment.estimated_delivery = data.estimated_delivery or shipment.estimated_delivery
-        shipment.destination_postcode = shipment.destination_postcode or order.postcode
-        shipment.destination_country = shipment.destination_country or order.country
+        _shipment_fields_copy(shipment, data, order=order)
         if data.status and (
             shipment.status not in FINAL_SHIPMENT_STATUSES or data.status in FINAL_SHIPMENT_STATUSES
         ):
@@ -280,6 +262,41 @@ def shipment_upsert(
                 order, at=source_updated_at or data.delivered_at or shipment.shipped_at
             )
     return shipment
+
+
+def _shipment_locked(order: Order, data: ShipmentData) -> Shipment | None:
+    """The shipment these data describe, locked: by the shop's id, else by tracking number."""
+    if data.external_id:
+        shipment = (
+            Shipment.objects.select_for_update()
+            .filter(order=order, external_id=data.external_id)
+            .first()
+        )
+        if shipment is not None:
+            return shipment
+    return (
+        Shipment.objects.select_for_update()
+        .filter(carrier=data.carrier, tracking_number=data.tracking_number)
+        .first()
+    )
+
+
+def _shipment_fields_copy(shipment: Shipment, data: ShipmentData, *, order: Order) -> None:
+    """What the shop says of the shipment; a value it leaves out keeps what we had."""
+    shipment.carrier = data.carrier
+    shipment.tracking_number = data.tracking_number
+    # Whatever the connector, only an http(s) link is stored, shown and sent.
+    shipment.tracking_url = (
+        web_url(data.tracking_url, "tracking_url") if data.tracking_url else ""
+    ) or shipment.tracking_url
+    shipment.external_id = data.external_id or shipment.external_id
+    shipment.shipped_at = data.shipped_at or shipment.shipped_at
+    shipment.promised_date = (
+        data.promised_date or shipment.promised_date or _default_promise(order, shipment.shipped_at)
+    )
+    shipment.estimated_delivery = data.estimated_delivery or shipment.estimated_delivery
+    shipment.destination_postcode = shipment.destination_postcode or order.postcode
+    shipment.destination_country = shipment.destination_country or order.country
 
 
 def _order_follow_shipments(order: Order, *, at: dt.datetime | None = None) -> None:
@@ -335,41 +352,7 @@ def tracking_event_record(
             external_id=data.external_id or None,
             estimated_delivery=data.estimated_delivery,
         )
-        latest = shipment.last_scan_at is None or data.occurred_at >= shipment.last_scan_at
-        fields = ["updated_at"]
-        if latest:
-            shipment.last_scan_at = data.occurred_at
-            shipment.last_scan_location = data.location
-            fields += ["last_scan_at", "last_scan_location"]
-            if (
-                shipment.status not in FINAL_SHIPMENT_STATUSES
-                or data.status in FINAL_SHIPMENT_STATUSES
-            ):
-                shipment.status = data.status
-                fields.append("status")
-        if data.status == ShipmentStatus.DELIVERED and shipment.delivered_at is None:
-            shipment.delivered_at = data.occurred_at
-            shipment.status = ShipmentStatus.DELIVERED
-            fields += ["delivered_at", "status"]
-        if shipment.shipped_at is None and data.status != ShipmentStatus.PENDING:
-            shipment.shipped_at = data.occurred_at
-            if shipment.promised_date is None:
-                shipment.promised_date = _default_promise(shipment.order, data.occurred_at)
-                fields.append("promised_date")
-            fields.append("shipped_at")
-            _event(
-                shipment.order,
-                OrderEventKind.SHIPPED,
-                at=data.occurred_at,
-                shipment=shipment,
-                carrier=shipment.carrier,
-                tracking_number=shipment.tracking_number,
-            )
-        estimate = data.estimated_delivery or estimated_delivery
-        if estimate and latest:
-            shipment.estimated_delivery = estimate
-            fields.append("estimated_delivery")
-        shipment.save(update_fields=sorted(set(fields)))
+        _shipment_follow_scan(shipment, data, estimated_delivery=estimated_delivery)
         _event(
             shipment.order,
             OrderEventKind.DELIVERED
@@ -383,6 +366,45 @@ def tracking_event_record(
         )
         _order_follow_shipments(shipment.order, at=data.occurred_at)
     return True
+
+
+def _shipment_follow_scan(
+    shipment: Shipment, data: TrackingData, *, estimated_delivery: dt.date | None
+) -> None:
+    """The shipment's last scan, status, shipping and delivery times and estimate, from a
+    scan; an older scan arriving late does not move its status back."""
+    latest = shipment.last_scan_at is None or data.occurred_at >= shipment.last_scan_at
+    fields = ["updated_at"]
+    if latest:
+        shipment.last_scan_at = data.occurred_at
+        shipment.last_scan_location = data.location
+        fields += ["last_scan_at", "last_scan_location"]
+        if shipment.status not in FINAL_SHIPMENT_STATUSES or data.status in FINAL_SHIPMENT_STATUSES:
+            shipment.status = data.status
+            fields.append("status")
+    if data.status == ShipmentStatus.DELIVERED and shipment.delivered_at is None:
+        shipment.delivered_at = data.occurred_at
+        shipment.status = ShipmentStatus.DELIVERED
+        fields += ["delivered_at", "status"]
+    if shipment.shipped_at is None and data.status != ShipmentStatus.PENDING:
+        shipment.shipped_at = data.occurred_at
+        if shipment.promised_date is None:
+            shipment.promised_date = _default_promise(shipment.order, data.occurred_at)
+            fields.append("promised_date")
+        fields.append("shipped_at")
+        _event(
+            shipment.order,
+            OrderEventKind.SHIPPED,
+            at=data.occurred_at,
+            shipment=shipment,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+        )
+    estimate = data.estimated_delivery or estimated_delivery
+    if estimate and latest:
+        shipment.estimated_delivery = estimate
+        fields.append("estimated_delivery")
+    shipment.save(update_fields=sorted(set(fields)))
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,12 @@ def telegram_webhook(request: HttpRequest, hook: Webhook) -> HttpResponse:
     for inbound in hook.payload:
         result = message_receive(inbound=inbound)
         callback_query_id = inbound.metadata.get("callback_query_id")
-        answer = getattr(adapter, "callback_answer", None)
-        if callback_query_id and answer is not None and adapter.is_configured(inbox.config):
+        answer = getattr(hook.adapter, "callback_answer", None)
+        if (
+            callback_query_id
+            and answer is not None
+            and hook.adapter.is_configured(hook.inbox.config)
+        ):
             # Stored first: the press is answered once its message is safe.
             answer(str(callback_query_id))
         token = inbound.metadata.get("link_token")

@@ -178,7 +178,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self._error("already_started")
             return
         customer = content.get("customer") if isinstance(content.get("customer"), dict) else None
-        self.language = content.get("language") if content.get("language") in LANGUAGES else ""
+        language = content.get("language")
+        self.language = language if isinstance(language, str) and language in LANGUAGES else ""
         after = content.get("after")
         after = after if isinstance(after, int) and after >= 0 else 0
         token = content.get("visitor") if isinstance(content.get("visitor"), str) else None
@@ -251,8 +252,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         if await self._rate_limited():
             await self._error("rate_limited")
             return
-        language = content.get("language") if content.get("language") in LANGUAGES else ""
-        language = language or self.language
+        language = content.get("language")
+        if not isinstance(language, str) or language not in LANGUAGES:
+            language = self.language
         try:
             result = await database_sync_to_async(webchat_email_leave)(
                 inbox=self.inbox,
@@ -262,6 +264,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             )
         except ValidationError:
             await self._error("bad_email")
+            return
+        except DomainError:
+            await self._error("rate_limited")
             return
         if result is None:
             # A known customer's address: a code went there; the widget asks for it.

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from channels_in.webchat.selectors import attachment_for_token
 from channels_in.webhooks import inbox_for_key
 from helpdesk.security.files import file_response
-from helpdesk.tickets.models import InboxKind
+from helpdesk.tickets.models import Inbox, InboxKind
 
 
 @cache

@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('chatbot', '0001_initial'),
         ('sla', '0001_initial'),
-        ('tickets', '0007_inbox_business_calendar'),
+        ('tickets', '0008_inbox_business_calendar'),
     ]
 
     operations = [

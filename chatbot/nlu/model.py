@@ -64,6 +64,40 @@ def intent_pipeline() -> Pipeline:
     )
 
 
+def wide_pipeline() -> Pipeline:
+    """A heavier candidate, compared with the baseline by ``chatbot_eval --variant wide``:
+    more n-grams (characters 1-6 across word boundaries, words 1-3) and a multinomial
+    logistic regression, scored through scikit-learn's own ``predict_proba``."""
+    return Pipeline(
+        [
+            (
+                "features",
+                FeatureUnion(
+                    [
+                        (
+                            "chars",
+                            TfidfVectorizer(analyzer="char", ngram_range=(1, 6), sublinear_tf=True),
+                        ),
+                        (
+                            "words",
+                            TfidfVectorizer(
+                                analyzer="word",
+                                ngram_range=(1, 3),
+                                sublinear_tf=True,
+                                token_pattern=WORD_PATTERN,
+                            ),
+                        ),
+                    ]
+                ),
+            ),
+            ("classifier", LogisticRegression(C=20.0, max_iter=3000)),
+        ]
+    )
+
+
+VARIANTS = {"baseline": intent_pipeline, "wide": wide_pipeline}
+
+
 def language_pipeline() -> Pipeline:
     return Pipeline(
         [
@@ -83,12 +117,15 @@ class IntentModel:
     threshold: float
     fingerprint: str
     version: int = FORMAT_VERSION
+    variant: str = "baseline"
 
     def intent_scores(self, normalized: list[str]) -> np.ndarray:
         """Class probabilities, equal to the calibrated pipeline's ``predict_proba`` but
         computed without its per-call machinery: the message's n-grams are looked up in the
         vocabularies and the weights of those few features summed, then Platt-scaled and
         normalised as CalibratedClassifierCV does."""
+        if self.variant != "baseline":
+            return self.intents.predict_proba(normalized)
         vectorizers, offsets, coef, intercept, a, b = self._fast()
         rows = []
         for text in normalized:
@@ -173,7 +210,7 @@ def _tfidf(vectorizer: TfidfVectorizer, text: str) -> tuple[np.ndarray, np.ndarr
     return indices, (values / norm if norm else values)
 
 
-def _choose_threshold(examples: list[Example]) -> float:
+def _choose_threshold(examples: list[Example], *, variant: str = "baseline") -> float:
     """The confidence below which a message counts as out_of_scope, chosen by cross-validation
     on the training data only: the threshold that maximises accuracy on held-out folds, where a
     prediction under it becomes out_of_scope."""
@@ -182,7 +219,7 @@ def _choose_threshold(examples: list[Example]) -> float:
     folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=13)
     # The vocabulary is learnt once on all the training texts (no labels involved), which keeps
     # this search a matter of seconds.
-    pipeline = intent_pipeline()
+    pipeline = VARIANTS[variant]()
     features = pipeline.named_steps["features"].fit_transform(texts)
     probabilities = cross_val_predict(
         pipeline.named_steps["classifier"], features, labels, cv=folds, method="predict_proba"
@@ -199,21 +236,25 @@ def _choose_threshold(examples: list[Example]) -> float:
 
 
 def model_train(
-    *, examples: list[Example] | None = None, choose_threshold: bool = True
+    *,
+    examples: list[Example] | None = None,
+    choose_threshold: bool = True,
+    variant: str = "baseline",
 ) -> IntentModel:
     examples = examples if examples is not None else training_examples()
     texts = [text_normalize(example.text) for example in examples]
-    intents = intent_pipeline().fit(texts, [example.intent for example in examples])
+    intents = VARIANTS[variant]().fit(texts, [example.intent for example in examples])
     # Language is learnt from the raw text: accents are a strong signal.
     languages = language_pipeline().fit(
         [example.text.lower() for example in examples], [example.language for example in examples]
     )
-    threshold = _choose_threshold(examples) if choose_threshold else 0.3
+    threshold = _choose_threshold(examples, variant=variant) if choose_threshold else 0.3
     return IntentModel(
         intents=intents,
         languages=languages,
         threshold=threshold,
         fingerprint=training_fingerprint(),
+        variant=variant,
     )
 
 

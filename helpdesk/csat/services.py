@@ -20,8 +20,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 
 from helpdesk.accounts.models import Role
+from helpdesk.automations.services import automations_run
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.csat.models import Survey, SurveyState
+from helpdesk.inbox.models import Mention
+from helpdesk.inbox.services import agent_group
+from helpdesk.tickets.events import publish
 from helpdesk.tickets.models import (
     AuthorType,
     Direction,
@@ -30,6 +34,8 @@ from helpdesk.tickets.models import (
     Ticket,
     TicketStatus,
 )
+from helpdesk.tickets.services import message_reply, ticket_event_record
+from orders_link.models import DelayNotice
 
 logger = logging.getLogger(__name__)
 
@@ -123,16 +129,12 @@ def _skip(survey: Survey, reason: str) -> Survey:
 def _order_delayed(ticket: Ticket) -> bool:
     if ticket.order_id is None:
         return False
-    from orders_link.models import DelayNotice
-
     return DelayNotice.objects.filter(shipment__order_id=ticket.order_id).exists()
 
 
 def survey_send(*, ticket: Ticket, now: datetime) -> Survey | None:
     """Create the ticket's survey and send it, or record why it was not sent. None if the
     ticket already has one (another run got there first)."""
-    from helpdesk.tickets.services import message_reply
-
     last_in = (
         Message.objects.filter(ticket=ticket, direction=Direction.INBOUND, kind=MessageKind.MESSAGE)
         .select_related("inbox", "identity")
@@ -254,11 +256,6 @@ class Answer:
 def _notify_low(survey: Survey, ticket: Ticket) -> None:
     """An internal note on the ticket naming the assignee and the team's managers, each of
     whom gets it in their mentions."""
-    from helpdesk.inbox.models import Mention
-    from helpdesk.inbox.services import agent_group
-    from helpdesk.tickets.events import publish
-    from helpdesk.tickets.services import ticket_event_record
-
     users = get_user_model().objects.filter(is_active=True, agent_profile__isnull=False)
     wanted = Q(pk=ticket.assignee_id) if ticket.assignee_id else Q(pk__in=[])
     if ticket.team_id:
@@ -283,9 +280,6 @@ def survey_answer(
     """Record a rating. The first answer counts; the same answer again is counted once; a
     different one within the answer window changes it. ``link``: from a one-click email link,
     which works once."""
-    from helpdesk.automations.services import automations_run
-    from helpdesk.tickets.services import ticket_event_record
-
     if rating not in range(1, 6):
         raise ValueError("rating must be 1 to 5")
     now = now or timezone.now()

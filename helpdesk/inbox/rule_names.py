@@ -77,6 +77,9 @@ def _from_name(kind: str, text: str, names: dict[str, str]) -> str:
         if part in names or (part.lstrip("#") in names and part.startswith("#")):
             out.append(part.lstrip("#"))
             continue
+        if part.lstrip("#").isdigit():
+            out.append(part.lstrip("#"))  # a number: the rule's own checks judge it
+            continue
         found = by_name.get(part.lower(), [])
         if len(found) == 1:
             out.append(found[0])

@@ -3,6 +3,7 @@ tickets_visible_to (and friends): an id the user may not see is a 404."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -454,94 +455,143 @@ def canned_preview(request: AgentRequest, pk: int, canned_pk: int) -> JsonRespon
     )
 
 
+def _post_pk(request: AgentRequest, name: str) -> int:
+    value = request.POST.get(name, "").strip().lstrip("#")
+    return int(value) if value.isdigit() else 0
+
+
+def _act_status(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("Unknown status."))
+    ticket_set_status(ticket=ticket, status=form.cleaned_data["status"], actor=request.user)
+    return None
+
+
+def _act_priority(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        raise DomainError(_("Unknown priority."))
+    ticket_set_priority(ticket=ticket, priority=form.cleaned_data["priority"], actor=request.user)
+    return None
+
+
+def _act_assign(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    value = request.POST.get("assignee", "")
+    assignee = None
+    if value == "me":
+        assignee = request.user
+    elif value:
+        assignee = get_object_or_404(_agents(), pk=_post_pk(request, "assignee"))
+    ticket_assign(ticket=ticket, assignee=assignee, actor=request.user)
+    return None
+
+
+def _act_team(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    value = request.POST.get("team", "")
+    team = get_object_or_404(Team, pk=int(value)) if value.isdigit() else None
+    ticket_set_team(ticket=ticket, team=team, actor=request.user)
+    return None
+
+
+def _act_tags(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    add = [t for t in request.POST.get("add", "").split(",") if t.strip()]
+    remove = request.POST.getlist("remove")
+    ticket_tags_change(ticket=ticket, add=add, remove=remove, actor=request.user)
+    return None
+
+
+def _act_merge(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    target = get_object_or_404(tickets_visible_to(request.user), pk=_post_pk(request, "into"))
+    ticket_merge(source=ticket, target=target, actor=request.user)
+    messages.success(request, _("Merged into #%(id)d.") % {"id": target.pk})
+    return redirect("inbox:ticket_detail", pk=target.pk)
+
+
+def _act_split(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    message = get_object_or_404(Message, pk=_post_pk(request, "message"), ticket=ticket)
+    new = ticket_split(message=message, actor=request.user)
+    messages.success(request, _("Split into #%(id)d.") % {"id": new.pk})
+    return redirect("inbox:ticket_detail", pk=new.pk)
+
+
+def _act_link_order(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    order = get_object_or_404(
+        orders_visible_to(request.user).filter(contact=ticket.contact_id),
+        pk=_post_pk(request, "order"),
+    )
+    ticket_link_order(ticket=ticket, order=order, actor=request.user)
+    return None
+
+
+def _act_unlink_order(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    ticket_link_order(ticket=ticket, order=None, actor=request.user)
+    return None
+
+
+def _act_take_over(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=request.user)
+    return None
+
+
+def _act_merge_contact(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    other = get_object_or_404(
+        contacts_visible_to(request.user).exclude(pk=ticket.contact_id),
+        pk=_post_pk(request, "contact"),
+    )
+    contact_merge(source=other, target=ticket.contact, actor=request.user)
+    return None
+
+
+def _act_confirm_claim(request: AgentRequest, ticket: Ticket) -> HttpResponse | None:
+    claim = get_object_or_404(
+        IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
+        pk=_post_pk(request, "claim"),
+    )
+    identity_claim_confirm(claim=claim, actor=request.user)
+    messages.success(
+        request,
+        _("Confirmed: this conversation now belongs to %(address)s's contact.")
+        % {"address": claim.address},
+    )
+    return None
+
+
+# What an agent can do from the ticket page: each returns its own response, or None to come
+# back to the ticket.
+TICKET_ACTIONS: dict[str, Callable[[AgentRequest, Ticket], HttpResponse | None]] = {
+    "status": _act_status,
+    "priority": _act_priority,
+    "assign": _act_assign,
+    "team": _act_team,
+    "tags": _act_tags,
+    "merge": _act_merge,
+    "split": _act_split,
+    "link_order": _act_link_order,
+    "unlink_order": _act_unlink_order,
+    "take_over": _act_take_over,
+    "merge_contact": _act_merge_contact,
+    "confirm_claim": _act_confirm_claim,
+}
+
+
 @staff_required
 @require_POST
 def ticket_action(request: AgentRequest, pk: int, action: str) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
-    post = request.POST
-    user = request.user
+    act = TICKET_ACTIONS.get(action)
+    if act is None:
+        raise Http404
     before = _properties(ticket)
     try:
-        if action == "status":
-            status_form = StatusForm(post)
-            if not status_form.is_valid():
-                raise DomainError(_("Unknown status."))
-            ticket_set_status(ticket=ticket, status=status_form.cleaned_data["status"], actor=user)
-        elif action == "priority":
-            priority_form = PriorityForm(post)
-            if not priority_form.is_valid():
-                raise DomainError(_("Unknown priority."))
-            ticket_set_priority(
-                ticket=ticket, priority=priority_form.cleaned_data["priority"], actor=user
-            )
-        elif action == "assign":
-            value = post.get("assignee", "")
-            assignee = None
-            if value == "me":
-                assignee = user
-            elif value:
-                assignee = get_object_or_404(_agents(), pk=int(value) if value.isdigit() else 0)
-            ticket_assign(ticket=ticket, assignee=assignee, actor=user)
-        elif action == "team":
-            value = post.get("team", "")
-            team = get_object_or_404(Team, pk=int(value)) if value.isdigit() else None
-            ticket_set_team(ticket=ticket, team=team, actor=user)
-        elif action == "tags":
-            add = [t for t in post.get("add", "").split(",") if t.strip()]
-            ticket_tags_change(ticket=ticket, add=add, remove=post.getlist("remove"), actor=user)
-        elif action == "merge":
-            value = post.get("into", "").strip().lstrip("#")
-            target = get_object_or_404(
-                tickets_visible_to(user), pk=int(value) if value.isdigit() else 0
-            )
-            ticket_merge(source=ticket, target=target, actor=user)
-            messages.success(request, _("Merged into #%(id)d.") % {"id": target.pk})
-            return redirect("inbox:ticket_detail", pk=target.pk)
-        elif action == "split":
-            value = post.get("message", "")
-            message = get_object_or_404(
-                Message, pk=int(value) if value.isdigit() else 0, ticket=ticket
-            )
-            new = ticket_split(message=message, actor=user)
-            messages.success(request, _("Split into #%(id)d.") % {"id": new.pk})
-            return redirect("inbox:ticket_detail", pk=new.pk)
-        elif action == "link_order":
-            value = post.get("order", "")
-            order = get_object_or_404(
-                orders_visible_to(user).filter(contact=ticket.contact_id),
-                pk=int(value) if value.isdigit() else 0,
-            )
-            ticket_link_order(ticket=ticket, order=order, actor=user)
-        elif action == "take_over":
-            ticket_hand_over(ticket=ticket, reason="agent_took_over", actor=user)
-        elif action == "unlink_order":
-            ticket_link_order(ticket=ticket, order=None, actor=user)
-        elif action == "confirm_claim":
-            value = post.get("claim", "")
-            claim = get_object_or_404(
-                IdentityClaim.objects.filter(visitor__contact_id=ticket.contact_id),
-                pk=int(value) if value.isdigit() else 0,
-            )
-            identity_claim_confirm(claim=claim, actor=user)
-            messages.success(
-                request,
-                _("Confirmed: this conversation now belongs to %(address)s's contact.")
-                % {"address": claim.address},
-            )
-        elif action == "merge_contact":
-            value = post.get("contact", "")
-            other = get_object_or_404(
-                contacts_visible_to(user).exclude(pk=ticket.contact_id),
-                pk=int(value) if value.isdigit() else 0,
-            )
-            contact_merge(source=other, target=ticket.contact, actor=user)
-        else:
-            raise Http404
+        response = act(request, ticket)
     except DomainError as exc:
         if _wants_json(request):
             return JsonResponse({"error": str(exc)}, status=400)
         messages.error(request, str(exc))
         return redirect("inbox:ticket_detail", pk=ticket.pk)
+    if response is not None:
+        return response
     if _wants_json(request) and action in PROPERTY_ACTIONS:
         ticket.refresh_from_db()
         return JsonResponse(

@@ -6,8 +6,11 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 
-from helpdesk.reports.models import BusinessInterval, BusinessIntervalSpan
+from helpdesk.reports.models import BusinessInterval, BusinessIntervalSpan, TicketTiming
+from helpdesk.reports.selectors.sql import business_position
 from helpdesk.sla.businesstime import Calendar
 from helpdesk.sla.models import BusinessCalendar
 from helpdesk.sla.selectors import calendar_spec
@@ -96,12 +99,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 def ticket_timings_refresh(*, calendar: BusinessCalendar, definition: str, tickets) -> int:
     """Count the business time of the tickets' first response and resolution where it is not
     recorded yet for these instants and this calendar version. Returns how many were counted."""
-    from django.db.models import Exists, OuterRef, Q, Value
-    from django.db.models.functions import Coalesce
-
-    from helpdesk.reports.models import TicketTiming
-    from helpdesk.reports.selectors.sql import business_position
-
     recorded = TicketTiming.objects.annotate(
         fr=Coalesce("first_response_at", Value(EPOCH)), so=Coalesce("solved_at", Value(EPOCH))
     ).filter(

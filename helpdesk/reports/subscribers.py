@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from helpdesk import domain_events
 from helpdesk.reports.models import TicketReopen
+from helpdesk.reports.selectors.metrics import report_calendar
+from helpdesk.reports.services import business_intervals_ensure, ticket_timings_refresh
 from helpdesk.tickets.models import Ticket
 
 DONE = {"solved", "closed"}
@@ -30,9 +32,6 @@ def ticket_reopen_record(event: domain_events.TicketStatusChanged) -> None:
 @domain_events.subscriber(domain_events.ReplySent, domain_events.TicketStatusChanged)
 def ticket_timing_record(event) -> None:
     """A first agent reply or a solve: its business time, counted now."""
-    from helpdesk.reports.selectors.metrics import report_calendar
-    from helpdesk.reports.services import business_intervals_ensure, ticket_timings_refresh
-
     if isinstance(event, domain_events.ReplySent) and not event.first_response:
         return
     if isinstance(event, domain_events.TicketStatusChanged) and event.new not in DONE:

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.test.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
+
+from helpdesk import channels
 
 
 class TicketsConfig(AppConfig):
@@ -8,9 +11,7 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tickets")
 
     def ready(self) -> None:
-        from django.test.signals import setting_changed
-
-        from helpdesk import channels
+        # Modules that import models: only once the app registry is ready.
         from helpdesk.tickets import (  # noqa: F401  (registers the subscribers and tasks)
             subscribers,
             tasks,

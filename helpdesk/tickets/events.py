@@ -106,20 +106,43 @@ def _send(items: list[tuple[list[str], dict]]) -> None:
 def message_event(message, *, created_ticket: bool = False) -> None:
     """Announce a stored message, after the commit of the transaction that stored it."""
     ticket = message.ticket
-    groups = [ticket_group(ticket.pk)]
-    if ticket.inbox_id:
-        groups.append(inbox_group(ticket.inbox_id))
+    message_created_publish(
+        ticket_id=ticket.pk,
+        inbox_id=ticket.inbox_id,
+        team_id=ticket.team_id,
+        assignee_id=ticket.assignee_id,
+        message_id=message.pk,
+        direction=message.direction,
+        kind=message.kind,
+        created_ticket=created_ticket,
+    )
+
+
+def message_created_publish(
+    *,
+    ticket_id: int,
+    inbox_id: int | None,
+    team_id: int | None,
+    assignee_id: int | None,
+    message_id: int,
+    direction: str,
+    kind: str,
+    created_ticket: bool,
+) -> None:
+    groups = [ticket_group(ticket_id)]
+    if inbox_id:
+        groups.append(inbox_group(inbox_id))
     publish(
         groups,
         {
             "type": "message.created",
-            "ticket": ticket.pk,
-            "team": ticket.team_id,
-            "assignee": ticket.assignee_id,
-            "message": message.pk,
-            "inbox": ticket.inbox_id,
-            "direction": message.direction,
-            "kind": message.kind,
+            "ticket": ticket_id,
+            "team": team_id,
+            "assignee": assignee_id,
+            "message": message_id,
+            "inbox": inbox_id,
+            "direction": str(direction),
+            "kind": str(kind),
             "new_ticket": created_ticket,
         },
     )

@@ -7,25 +7,26 @@ import logging
 from django.db import transaction
 
 from helpdesk import conversation, domain_events
-from helpdesk.domain_events import MessageReceived
-from helpdesk.tickets.models import Handler, Ticket
+from helpdesk.domain_events import MessageClaimed, MessageReceived
+from helpdesk.tickets import events
+from helpdesk.tickets.models import Direction, Handler, MessageKind, Ticket
 from helpdesk.tickets.services.handover import ticket_hand_over
 
 logger = logging.getLogger(__name__)
 
 
-@domain_events.subscriber(MessageReceived, batch=True)
-def conversation_take_turn(events: list[MessageReceived]) -> None:
+@domain_events.batch_subscriber(MessageReceived)
+def conversation_take_turn(received: list[MessageReceived]) -> None:
     """The tickets' owners, read once after the messages committed, take their turns: a batch
     of mail on tickets the agents own costs one query. A handler that raises is recorded and
     the agents get the ticket."""
     owned = {
         ticket.pk: ticket
-        for ticket in Ticket.objects.filter(pk__in={e.ticket_id for e in events})
+        for ticket in Ticket.objects.filter(pk__in={e.ticket_id for e in received})
         .exclude(handler=Handler.AGENTS)
         .only("pk", "handler")
     }
-    for event in events:
+    for event in received:
         ticket = owned.get(event.ticket_id)
         if ticket is not None and ticket.handler != Handler.AGENTS:
             _take_turn(ticket, event)
@@ -46,3 +47,31 @@ def _take_turn(ticket: Ticket, event: MessageReceived) -> None:
             error=exc,
         )
         ticket_hand_over(ticket=ticket, reason="handler_error")
+
+
+@domain_events.batch_subscriber(MessageReceived, MessageClaimed)
+def messages_announce(received: list[MessageReceived | MessageClaimed]) -> None:
+    """Live ``message.created`` events for the customers' messages a commit stored: one read
+    of their tickets (team and assignee as committed, for who may see them), one trip to the
+    channel layer."""
+    tickets = {
+        t["pk"]: t
+        for t in Ticket.objects.filter(pk__in={e.ticket_id for e in received}).values(
+            "pk", "team_id", "assignee_id", "inbox_id"
+        )
+    }
+    with events.batched():
+        for event in received:
+            ticket = tickets.get(event.ticket_id)
+            if ticket is None:
+                continue
+            events.message_created_publish(
+                ticket_id=event.ticket_id,
+                inbox_id=ticket["inbox_id"],
+                team_id=ticket["team_id"],
+                assignee_id=ticket["assignee_id"],
+                message_id=event.message_id,
+                direction=Direction.INBOUND,
+                kind=MessageKind.MESSAGE,
+                created_ticket=isinstance(event, MessageReceived) and event.created_ticket,
+            )

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.postgres.search import TrigramSimilarity
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When, Window
 from django.db.models.functions import Reverse
 
@@ -40,7 +40,7 @@ from orders_link.models import Order, Shipment
 
 logger = logging.getLogger(__name__)
 
-CAP = 200  # matches read per source: counts above it are shown as "200+"
+CAP = 100  # matches read per source: counts above it are shown as "100+"
 MAX_QUERY = 200
 _PHONE = re.compile(r"^\+?[\d\s().\-/]{6,}$")
 _EMAIL = re.compile(r"^[^\s@]+@[^\s@]*$|^[^\s@]*@[^\s@]+$")
@@ -114,23 +114,23 @@ def contacts_matching(*, user: User | AnonymousUser, query: str, limit: int = CA
             )
         else:
             phones = phones.filter(address__endswith=digits)
-        rule = Q(pk__in=phones.values("contact_id"))
+        rule = Q(pk__in=phones.values("contact_id")[:CAP])
     elif _FULL_EMAIL.match(text):
         # A whole address: the unique index, exactly (addresses are stored in lower case).
         rule = Q(
             pk__in=identities.filter(kind=IdentityKind.EMAIL, address=text.lower()).values(
                 "contact_id"
-            )
+            )[:CAP]
         )
     elif _EMAIL.match(text):
         rule = Q(
             pk__in=identities.filter(
                 kind=IdentityKind.EMAIL, address__icontains=text.lower()
-            ).values("contact_id")
+            ).values("contact_id")[:CAP]
         )
     elif any(ch.isdigit() for ch in text):
         # A number (order, parcel, reference) is no one's name: only exact identities.
-        rule = Q(pk__in=identities.filter(address=text).values("contact_id"))
+        rule = Q(pk__in=identities.filter(address=text).values("contact_id")[:CAP])
     else:
         # One subquery of ids, each part through its own index (an OR of them would read
         # every contact): names by substring, by similarity (typos: "Camile Martn"), and
@@ -239,7 +239,12 @@ def _find(
                 messages = backend.search_messages(query=parsed, visible=visible, limit=CAP)
         except SearchTimeout:
             raise
+        except DatabaseError as error:
+            # The transaction cannot go on: answer with what was found (nothing yet).
+            logger.exception("search: ticket search failed")
+            raise SearchTimeout from error
         except Exception:
+            # An external backend failed: the records found in the database still answer.
             logger.exception("search: ticket search failed")
             subjects, messages = [], []
         found.capped = len(subjects) >= CAP or len(messages) >= CAP

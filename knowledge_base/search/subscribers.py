@@ -9,11 +9,11 @@ from helpdesk.domain_events import MessageReceived, ReplySent, TicketCreated
 from knowledge_base.search import indexing
 
 
-@domain_events.subscriber(MessageReceived, ReplySent, batch=True)
+@domain_events.batch_subscriber(MessageReceived, ReplySent)
 def search_index_message(events: list[MessageReceived | ReplySent]) -> None:
     indexing.index_now(kind="message", ids=[event.message_id for event in events])
 
 
-@domain_events.subscriber(TicketCreated, batch=True)
+@domain_events.batch_subscriber(TicketCreated)
 def search_index_ticket(events: list[TicketCreated]) -> None:
     indexing.index_now(kind="ticket", ids=[event.ticket_id for event in events])

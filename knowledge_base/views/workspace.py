@@ -20,7 +20,12 @@ from knowledge_base.forms import ArticleForm, CategoryForm
 from knowledge_base.models import Article, Category
 from knowledge_base.search import article_search_hits
 from knowledge_base.search.agent import agent_search
-from knowledge_base.selectors import article_translations, article_votes, can_edit_articles
+from knowledge_base.selectors import (
+    article_history,
+    article_translations,
+    article_votes,
+    can_edit_articles,
+)
 from knowledge_base.services import (
     article_create,
     article_update,
@@ -44,7 +49,9 @@ def _require_editor(request: HttpRequest) -> None:
 def search_page(request: HttpRequest) -> HttpResponse:
     query = (request.GET.get("q") or "")[:200]
     results = agent_search(user=request.user, query=query) if query.strip() else None
-    return render(request, "knowledge_base/search.html", {"query": query, "results": results})
+    # ``partial``: only the results, for the page's search as you type.
+    template = "_search_results.html" if request.GET.get("partial") else "search.html"
+    return render(request, f"knowledge_base/{template}", {"query": query, "results": results})
 
 
 @staff_required
@@ -82,7 +89,7 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "translations": article_translations(article=article, public=False),
             "votes": article_votes(article=article),
             "can_edit": can_edit_articles(request.user),
-            "revisions": article.revisions.select_related("editor")[:50],
+            "history": article_history(article=article),
             "languages": LANGUAGE_CODES,
         },
     )

@@ -6,6 +6,8 @@ webhook accept, and what every shop or carrier connector produces. JSON shape::
     {"number": "1001", "placed_at": "2026-03-01T10:00:00+01:00", "email": "...",
      "phone": "+33...", "customer_name": "...", "status": "shipped", "total": "12.50",
      "currency": "EUR", "postcode": "75011", "country": "FR",
+     "shipping": {"name": "...", "lines": ["12 rue Oberkampf", "Bât. B"],  # optional: the
+                  "postcode": "75011", "city": "Paris", "country": "FR"},  # full address
      "updated_at": "...",                      # the shop's own timestamp (optional)
      "lines": [{"sku": "...", "title": "...", "quantity": 1, "unit_price": "12.50"}],
      "shipments": [{"carrier": "Colissimo", "tracking_number": "6A123...",

@@ -31,7 +31,7 @@ def test_bot_conversations_stay_out_of_the_queue_until_handed_over(
 
 
 def test_the_ticket_shows_the_hand_over_with_its_transcript(
-    widget, agent_client, django_capture_on_commit_callbacks
+    widget, agent, agent_client, django_capture_on_commit_callbacks
 ):
     c = django_capture_on_commit_callbacks
     say(widget, "visitor-b", "Bonjour, où est ma commande 31337 ?", capture=c)
@@ -41,7 +41,14 @@ def test_the_ticket_shows_the_hand_over_with_its_transcript(
     top = page.index('id="handover"')
     assert top < page.index('class="timeline') if 'class="timeline' in page else True
     section = page[top : page.index("</section>", top)]
-    assert "contact_human" in section and "fr" in section
+    assert "contact_human" in section and "Asking for a person" in section
+    assert "French" in section and "Not verified" in section
+    assert "Asked for a person" in section  # the reason, in the agent's language
+    agent.agent_profile.language = "fr"  # an agent who works in French
+    agent.agent_profile.save(update_fields=["language"])
+    french = agent_client.get(f"/inbox/tickets/{ticket.pk}/").content.decode()
+    french = french[french.index('id="handover"') :]
+    assert "Français" in french and "Demande à parler à une personne" in french
     assert "Bonjour, où est ma commande 31337 ?" in section
     assert "je veux parler à un conseiller" in section
 

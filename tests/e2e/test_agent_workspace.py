@@ -94,9 +94,9 @@ def test_agent_sees_a_new_message_live_and_replies_with_a_canned_response(
         page.fill("input[name=password]", "correct horse battery staple")
         page.click("button[type=submit], input[type=submit]")
         page.wait_for_url(f"{base}/inbox/")
-        # The page subscribes over its WebSocket as it loads; give it a moment.
-        page.wait_for_load_state("networkidle")
-        time.sleep(0.5)
+        # The page subscribes over its WebSocket as it loads: wait until the server says the
+        # page has joined its groups.
+        page.locator("html[data-live=ready]").wait_for(state="attached", timeout=10_000)
         page.screenshot(path=str(ARTIFACTS / "workspace-1-empty-list.png"))
 
         started = time.monotonic()

@@ -1,15 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.urls import reverse
 
-from orders_link.connectors.neutral import TrackingData
 from orders_link.delays import delay_notices_send, shipments_delay_scan
 from orders_link.models import DelayNotice
-from orders_link.selectors import order_timeline
-from orders_link.services import tracking_event_record
 from tests.factories import (
     AgentFactory,
     InboxFactory,
@@ -55,44 +50,3 @@ def test_an_agent_of_another_team_does_not_see_a_teams_ticket(client, notice):
     notice.ticket.save()
     client.force_login(AgentFactory(username="outsider"))
     assert "6A900" not in client.get(reverse("orders:delayed")).content.decode()
-
-
-def test_order_timeline_lists_placed_shipped_scans_and_delays_in_time_order(client, settings):
-    from orders_link.connectors.neutral import OrderData, ShipmentData
-    from orders_link.models import Store
-    from orders_link.services import order_upsert
-
-    settings.TRACKING_WEBHOOK_TOKEN = "t"
-    InboxFactory(kind="email", name="Support email")
-    store = Store.objects.create(name="S", slug="s")
-    placed = NOW - dt.timedelta(days=6)
-    order, _ = order_upsert(
-        store=store,
-        data=OrderData(
-            number="T-1",
-            placed_at=placed,
-            email="t@example.test",
-            shipments=(
-                ShipmentData(
-                    carrier="Colissimo",
-                    tracking_number="6AT1",
-                    shipped_at=placed + dt.timedelta(days=1),
-                    promised_date=(NOW - dt.timedelta(days=1)).date(),
-                ),
-            ),
-        ),
-    )
-    parcel = order.shipments.get()
-    tracking_event_record(
-        shipment=parcel,
-        data=TrackingData(
-            status="in_transit", occurred_at=placed + dt.timedelta(days=2), location="Paris"
-        ),
-    )
-    shipments_delay_scan(now=NOW)
-    timeline = order_timeline(order)
-    assert [item["kind"] for item in timeline] == ["placed", "shipped", "status", "scan", "delay"]
-    assert [item["at"] for item in timeline] == sorted(item["at"] for item in timeline)
-    assert timeline[3]["location"] == "Paris"
-    assert timeline[4]["delay"] == "overdue"
-    assert timeline[4]["shipment"] == "Colissimo 6AT1"

@@ -186,14 +186,14 @@ def test_a_batch_subscriber_gets_a_received_batch_in_one_call_in_order():
     def batch(events):
         calls.append([e.message_id for e in events])
 
-    domain_events.subscribe(MessageReceived, batch, batch=True)
+    domain_events.batch_subscriber(MessageReceived)(batch)
     try:
         inbox = InboxFactory(kind="email")
         results = messages_receive(
             inbounds=[inbound(inbox, text=f"Message {n}", external_id=f"b-{n}") for n in range(3)]
         )
     finally:
-        domain_events.unsubscribe(MessageReceived, batch)
+        domain_events.batch_unsubscribe(batch)
     assert calls == [[r.message.pk for r in results]]
 
 
@@ -210,13 +210,13 @@ def test_a_failing_batch_runs_again_event_by_event_and_only_the_bad_event_is_rec
     inbox = InboxFactory(kind="email")
     first = message_receive(inbound=inbound(inbox, external_id="x-0")).message.pk
     bad = first + 2  # the second message of the batch below
-    domain_events.subscribe(MessageReceived, picky, batch=True)
+    domain_events.batch_subscriber(MessageReceived)(picky)
     try:
         results = messages_receive(
             inbounds=[inbound(inbox, text=f"Message {n}", external_id=f"x-{n}") for n in (1, 2, 3)]
         )
     finally:
-        domain_events.unsubscribe(MessageReceived, picky)
+        domain_events.batch_unsubscribe(picky)
     ids = [r.message.pk for r in results]
     assert bad == ids[1]
     # Once with the batch (rolled back whole), then once per event.
@@ -274,3 +274,32 @@ def test_an_in_transaction_subscriber_takes_a_savepoint_only_when_it_writes_or_r
     assert not Tag.objects.filter(name="in-transaction-write").exists()
     assert Ticket.objects.filter(pk=result.ticket.pk).exists()
     assert SubscriberFailure.objects.get().subscriber.endswith("writes_then_fails")
+
+
+def test_a_batch_is_announced_live_by_one_subscriber_in_one_trip(monkeypatch):
+    from helpdesk.automations.models import Rule
+    from helpdesk.tickets import events, subscribers
+    from helpdesk.tickets.services import messages_receive
+    from tests.factories import TeamFactory
+
+    trips: list[list] = []
+    monkeypatch.setattr(events, "_send", lambda items: trips.append(list(items)))
+    team = TeamFactory()
+    Rule.objects.create(
+        name="to the team", trigger="created", actions=[{"type": "assign_team", "value": team.pk}]
+    )
+    inbox = InboxFactory(kind="email")
+
+    results = messages_receive(
+        inbounds=[inbound(inbox, external_id="b-1"), inbound(inbox, "And?", external_id="b-2")]
+    )
+
+    assert subscribers.messages_announce in [f for _t, f in domain_events._BATCH]
+    created = [
+        event for trip in trips for _groups, event in trip if event["type"] == "message.created"
+    ]
+    assert [(e["message"], e["new_ticket"], e["team"]) for e in created] == [
+        (results[0].message.pk, True, team.pk),
+        (results[1].message.pk, False, team.pk),
+    ]
+    assert len([t for t in trips if any(e["type"] == "message.created" for _g, e in t)]) == 1

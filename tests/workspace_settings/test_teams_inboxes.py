@@ -178,9 +178,7 @@ def test_sms_and_whatsapp_to_any_number_of_an_inbox_land_in_it(client, manager_c
     assert Message.objects.count() == 2
 
 
-def test_an_inbox_never_saved_in_settings_is_reached_at_its_configured_address(
-    client, fake_twilio
-):
+def test_an_inbox_never_saved_in_settings_is_reached_at_its_configured_address(client, fake_twilio):
     sms = InboxFactory(kind="sms", name="Demo SMS", config={"from": "+33700000003"})
     assert post_signed(client, NUMBERS, sms_fields(To="+33700000003")).status_code == 200
     assert Ticket.objects.get().inbox == sms

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -8,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from chatbot.nlu import message_understand
 from chatbot.nlu.data import INTENTS, evaluation_rows
+from chatbot.nlu.model import VARIANTS, model_get, model_set, model_train
 
 # Which of the demo shop's categories answers each question the bot sends to the knowledge base.
 KB_CATEGORIES = {
@@ -50,12 +52,12 @@ def kb_thresholds(rows: list[dict[str, str]], predictions: list[dict[str, Any]])
         kept = _ratio(sum(score >= threshold for score in right), len(right))
         refused = _ratio(sum(score < threshold for score in wrong), len(wrong))
         thresholds.append({"threshold": threshold, "right_kept": kept, "wrong_refused": refused})
-    best = max(thresholds, key=lambda t: (t["right_kept"] + t["wrong_refused"], -t["threshold"]))
+    chosen = max(thresholds, key=lambda t: (t["right_kept"] + t["wrong_refused"], -t["threshold"]))
     return {
         "answerable": len(right),
         "unanswerable": len(wrong),
         "thresholds": thresholds,
-        "best_threshold": best["threshold"],
+        "best_threshold": chosen["threshold"],
     }
 
 
@@ -73,6 +75,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="CSV file with the columns text,intent")
         parser.add_argument("--json", action="store_true", help="one JSON object")
+        parser.add_argument(
+            "--variant",
+            choices=sorted(VARIANTS),
+            default="",
+            help=(
+                "train this model variant on chatbot/data now (not saved) and score it instead "
+                "of the saved model"
+            ),
+        )
         parser.add_argument(
             "--kb",
             action="store_true",
@@ -92,10 +103,19 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         if not rows:
             raise CommandError(f"{path} has no rows to evaluate.")
+        trained = 0.0
+        if options["variant"]:
+            started = time.perf_counter()
+            model_set(model_train(variant=options["variant"]))
+            trained = time.perf_counter() - started
+        model = model_get()
         predictions: list[dict[str, Any]] = []
+        timings: list[float] = []
         for row in rows:
             hint = row["language"] or None
+            started = time.perf_counter()
             understanding = message_understand(row["text"], language_hint=None)
+            timings.append((time.perf_counter() - started) * 1000)
             predictions.append(
                 {
                     "text": row["text"],
@@ -141,7 +161,14 @@ class Command(BaseCommand):
                 "count": len(subset),
             }
         oos = [p for p in predictions if p["expected"] == "out_of_scope"]
-        result = {
+        timings.sort()
+        result: dict[str, Any] = {
+            "model": model.variant,
+            "out_of_scope_threshold": model.threshold,
+            "understand_ms": {
+                "p50": round(timings[len(timings) // 2], 3),
+                "p95": round(timings[min(len(timings) - 1, int(0.95 * len(timings)))], 3),
+            },
             "accuracy": _ratio(correct, len(predictions)),
             "count": len(predictions),
             "per_language": by_language,
@@ -159,6 +186,14 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
         self.stdout.write(f"{len(predictions)} utterances from {path}")
+        if options["variant"]:
+            self.stdout.write(f"model: {model.variant}, trained now in {trained:.1f} s")
+        else:
+            self.stdout.write(f"model: {model.variant} (saved)")
+        self.stdout.write(
+            f"understanding one message: p50 {result['understand_ms']['p50']:.2f} ms, "
+            f"p95 {result['understand_ms']['p95']:.2f} ms"
+        )
         self.stdout.write(f"accuracy: {result['accuracy']:.1%}")
         for language, figures in by_language.items():
             self.stdout.write(f"  {language}: {figures['accuracy']:.1%} of {figures['count']}")

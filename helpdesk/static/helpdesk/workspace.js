@@ -168,6 +168,8 @@
     };
     socket.onmessage = function (e) {
       var event = JSON.parse(e.data);
+      // The server has joined this page to its groups: from now on nothing is missed.
+      if (event.type === "ready") { document.documentElement.dataset.live = "ready"; }
       if (event.type === "watching" && event.ticket === ticketId) {
         send({ type: "viewing", ticket: ticketId });
       } else if (event.type === "message.created" || event.type === "ticket.updated" || event.type === "message.delivery") {
@@ -184,6 +186,7 @@
       }
     };
     socket.onclose = function () {
+      delete document.documentElement.dataset.live;
       setTimeout(connect, delay);
       delay = Math.min(delay * 2, 30000);
     };

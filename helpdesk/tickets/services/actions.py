@@ -265,36 +265,9 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None = None) -
         if target.merged_into_id is not None:
             raise DomainError(_("The target ticket was itself merged away."))
         moved = Message.objects.filter(ticket=source).update(ticket=target)
-        target.tags.add(*source.tags.all())
-        fields = ["updated_at"]
-        if target.order_id is None and source.order_id is not None:
-            target.order_id = source.order_id
-            fields.append("order")
-        for name in ("last_message_at", "last_inbound_at"):
-            a, b = getattr(source, name), getattr(target, name)
-            if a and (b is None or a > b):
-                setattr(target, name, a)
-                fields.append(name)
-        target.save(update_fields=fields)
-        now = timezone.now()
-        source.merged_into = target
+        _merge_into_target(source, target)
         old_status = source.status
-        source.status = TicketStatus.CLOSED
-        source.closed_at = now
-        source.solved_at = source.solved_at or now
-        source.status_changed_at = now
-        source.sla_paused_at = None
-        source.save(
-            update_fields=[
-                "merged_into",
-                "status",
-                "closed_at",
-                "solved_at",
-                "status_changed_at",
-                "sla_paused_at",
-                "updated_at",
-            ]
-        )
+        _merge_close_source(source, target)
         ticket_event_record(source, actor=actor, event="merged_into", ticket=target.pk)
         if old_status != TicketStatus.CLOSED:
             ticket_status_event(source, old=old_status, new=TicketStatus.CLOSED, actor=actor)
@@ -312,6 +285,44 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None = None) -
         events.ticket_event(source, change="merged")
         events.ticket_event(target, change="merged")
     return target
+
+
+def _merge_into_target(source: Ticket, target: Ticket) -> None:
+    """The target takes the source's tags, its order if it had none, and the later of their
+    message times."""
+    target.tags.add(*source.tags.all())
+    fields = ["updated_at"]
+    if target.order_id is None and source.order_id is not None:
+        target.order_id = source.order_id
+        fields.append("order")
+    for name in ("last_message_at", "last_inbound_at"):
+        a, b = getattr(source, name), getattr(target, name)
+        if a and (b is None or a > b):
+            setattr(target, name, a)
+            fields.append(name)
+    target.save(update_fields=fields)
+
+
+def _merge_close_source(source: Ticket, target: Ticket) -> None:
+    """The source closes and points at the target from then on."""
+    now = timezone.now()
+    source.merged_into = target
+    source.status = TicketStatus.CLOSED
+    source.closed_at = now
+    source.solved_at = source.solved_at or now
+    source.status_changed_at = now
+    source.sla_paused_at = None
+    source.save(
+        update_fields=[
+            "merged_into",
+            "status",
+            "closed_at",
+            "solved_at",
+            "status_changed_at",
+            "sla_paused_at",
+            "updated_at",
+        ]
+    )
 
 
 def ticket_split(*, message: Message, actor: User | None = None) -> Ticket:

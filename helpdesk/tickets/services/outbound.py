@@ -16,10 +16,12 @@ from helpdesk.celery import task_named
 from helpdesk.channels import get_adapter
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.contracts import (
+    ChannelAdapter,
     DeliveryError,
     OutboundAttachment,
     OutboundMessage,
     Recipient,
+    SendResult,
 )
 from helpdesk.tickets import events
 from helpdesk.tickets.models import (
@@ -123,14 +125,7 @@ def message_reply(
     """
     identity = identity or _reply_identity(ticket)
     if inbox is None:
-        inbox = ticket.inbox
-        if identity is not None and identity.kind != inbox.identity_kind:
-            inbox = (
-                Inbox.objects.filter(enabled=True, kind__in=_inbox_kinds_for(identity.kind))
-                .order_by("pk")
-                .first()
-                or inbox
-            )
+        inbox = _reply_inbox(ticket, identity)
     now = timezone.now()
     with stored_files_cleanup(), transaction.atomic():
         message = Message.objects.create(
@@ -154,24 +149,9 @@ def message_reply(
             attachment_store(
                 message=message, filename=filename, content_type=content_type, content=content
             )
-        fields = ["last_message_at", "updated_at"]
-        ticket.last_message_at = now
-        first_response = author_type == AuthorType.AGENT and ticket.first_response_at is None
-        if first_response:
-            ticket.first_response_at = now
-            fields.append("first_response_at")
-        if ticket.status == TicketStatus.NEW:
-            ticket.status = TicketStatus.OPEN
-            fields.append("status")
-            domain_events.emit(
-                domain_events.TicketStatusChanged(
-                    ticket_id=ticket.pk,
-                    old=TicketStatus.NEW,
-                    new=TicketStatus.OPEN,
-                    actor_id=author.pk if author else None,
-                )
-            )
-        ticket.save(update_fields=fields)
+        first_response = _ticket_touch_outbound(
+            ticket, author=author, author_type=author_type, now=now
+        )
         events.message_event(message)
         domain_events.emit(
             domain_events.ReplySent(
@@ -185,6 +165,46 @@ def message_reply(
         if send_after is None or send_after <= now:
             _enqueue_delivery(message.pk)
     return message
+
+
+def _reply_inbox(ticket: Ticket, identity: ContactIdentity | None) -> Inbox:
+    """The ticket's inbox, or the first enabled inbox of the recipient's kind of address
+    when the reply goes elsewhere (an SMS answer to an email ticket)."""
+    inbox = ticket.inbox
+    if identity is None or identity.kind == inbox.identity_kind:
+        return inbox
+    return (
+        Inbox.objects.filter(enabled=True, kind__in=_inbox_kinds_for(identity.kind))
+        .order_by("pk")
+        .first()
+        or inbox
+    )
+
+
+def _ticket_touch_outbound(
+    ticket: Ticket, *, author: User | None, author_type: str, now: datetime
+) -> bool:
+    """A reply went out: the ticket moves up, a new one opens, the first agent reply is
+    stamped. Saves the ticket; returns whether this was the first agent reply."""
+    fields = ["last_message_at", "updated_at"]
+    ticket.last_message_at = now
+    first_response = author_type == AuthorType.AGENT and ticket.first_response_at is None
+    if first_response:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    if ticket.status == TicketStatus.NEW:
+        ticket.status = TicketStatus.OPEN
+        fields.append("status")
+        domain_events.emit(
+            domain_events.TicketStatusChanged(
+                ticket_id=ticket.pk,
+                old=TicketStatus.NEW,
+                new=TicketStatus.OPEN,
+                actor_id=author.pk if author else None,
+            )
+        )
+    ticket.save(update_fields=fields)
+    return first_response
 
 
 def _inbox_kinds_for(identity_kind: str) -> list[str]:
@@ -275,6 +295,20 @@ def message_deliver(*, message_id: int) -> str:
     worker died) finds it no longer queued and does nothing. Returns the resulting state.
     Raises RetryLater after a transient failure (the message is queued again).
     """
+    claimed = _delivery_claim(message_id)
+    if isinstance(claimed, str):
+        return claimed
+    message, adapter, outbound = claimed
+    try:
+        result = adapter.send(outbound)
+    except DeliveryError as exc:
+        return _delivery_failed(message, exc)
+    return _delivery_sent(message, result)
+
+
+def _delivery_claim(message_id: int) -> str | tuple[Message, ChannelAdapter, OutboundMessage]:
+    """Lock the message and move it to sending (committed before the provider is called);
+    or settle it at once, returning its state: skipped, failed, kept in the outbox."""
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(of=("self",))
@@ -302,21 +336,24 @@ def message_deliver(*, message_id: int) -> str:
         message.delivery_attempts += 1
         message.last_attempt_at = timezone.now()
         message.save(update_fields=["delivery_state", "delivery_attempts", "last_attempt_at"])
-        outbound = _outbound_payload(message)
+        return message, adapter, _outbound_payload(message)
 
-    try:
-        result = adapter.send(outbound)
-    except DeliveryError as exc:
-        if exc.permanent or message.delivery_attempts >= settings.HELPDESK_DELIVERY_MAX_ATTEMPTS:
-            return _mark_failed(message, reason=exc.reason, code=exc.code)
-        countdown = _backoff_seconds(message.delivery_attempts)
-        Message.objects.filter(pk=message.pk, delivery_state=DeliveryState.SENDING).update(
-            delivery_state=DeliveryState.QUEUED,
-            delivery_error=exc.reason,
-            next_attempt_at=timezone.now() + timedelta(seconds=countdown),
-        )
-        raise RetryLater(countdown) from exc
 
+def _delivery_failed(message: Message, exc: DeliveryError) -> str:
+    """Failed for good (permanent, or out of attempts), or queued again after a back-off
+    (raises RetryLater)."""
+    if exc.permanent or message.delivery_attempts >= settings.HELPDESK_DELIVERY_MAX_ATTEMPTS:
+        return _mark_failed(message, reason=exc.reason, code=exc.code)
+    countdown = _backoff_seconds(message.delivery_attempts)
+    Message.objects.filter(pk=message.pk, delivery_state=DeliveryState.SENDING).update(
+        delivery_state=DeliveryState.QUEUED,
+        delivery_error=exc.reason,
+        next_attempt_at=timezone.now() + timedelta(seconds=countdown),
+    )
+    raise RetryLater(countdown) from exc
+
+
+def _delivery_sent(message: Message, result: SendResult) -> str:
     message.delivery_state = DeliveryState.SENT
     message.delivery_error = ""
     message.sent_at = timezone.now()

@@ -364,7 +364,6 @@ class _ReceiveBatch:
         return ReceiveResult("threaded", ticket, message, claimed_by=interceptor)
 
     def announce_claimed(self, message: Message, interceptor: str) -> None:
-        events.message_event(message, created_ticket=False)
         domain_events.emit(
             domain_events.MessageClaimed(
                 ticket_id=message.ticket.pk,
@@ -497,7 +496,6 @@ class _ReceiveBatch:
             contact_ids=self.contact_ids,
         )
         self.note_unsaved(ticket, fields)
-        events.message_event(message, created_ticket=created)
 
 
 def _identity_key(sender: Sender) -> tuple[str, str, bool]:

@@ -71,7 +71,7 @@ class InboxForm(forms.ModelForm):
 
     class Meta:
         model = Inbox
-        fields = ["name", "enabled", "team"]
+        fields = ["name", "enabled", "team", "business_calendar"]
 
     def __init__(self, *args, bot_available: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)

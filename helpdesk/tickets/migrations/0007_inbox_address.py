@@ -37,7 +37,7 @@ def addresses_from_config(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0007_inbox_business_calendar"),
+        ("tickets", "0006_ticket_handover"),
     ]
 
     operations = [

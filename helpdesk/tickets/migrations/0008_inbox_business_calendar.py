@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('sla', '0001_initial'),
-        ('tickets', '0006_ticket_handover'),
+        ('tickets', '0007_inbox_address'),
     ]
 
     operations = [
