@@ -41,7 +41,7 @@ def _code_hash(claim_visitor_id: int, code: str) -> str:
 def claim_owner(*, kind: str, address: str) -> ContactIdentity | None:
     return (
         ContactIdentity.objects.select_related("contact")
-        .filter(kind=kind, address=normalize_address(kind, address))
+        .filter(kind=kind, address=normalize_address(kind, address), claimed=False)
         .first()
     )
 
