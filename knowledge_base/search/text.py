@@ -1,9 +1,13 @@
-"""Words as search sees them: folded (lower case, accents off), split, stemmed with the
-Snowball stemmers (PyStemmer, the C build: about 500 times faster than the pure-Python
-snowballstemmer on the same words), and passages picked and highlighted for snippets.
+"""Words as search sees them: split, stemmed with the Snowball stemmers (PyStemmer, the C
+build: about 500 times faster than the pure-Python snowballstemmer on the same words) while
+they still have their accents, then folded (lower case, accents off), and passages picked and
+highlighted for snippets.
 
-The same folding and stemming is used to index and to query, so "Livraisons" finds
-"livraison" and "colis" finds "Colis" whatever the backend."""
+Stemming comes before folding because the French stemmer reads the accents: "remboursée"
+and "rembourse" share the stem "rembours", while "remboursee" would keep its "e". The same
+stemming and folding is used to index and to query, so "Livraisons" finds "livraison",
+"colis" finds "Colis" and "rembourse" finds "remboursée" whatever the backend; a query
+word also matches text written without accents (see ``query_stems``)."""
 
 from __future__ import annotations
 
@@ -55,6 +59,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+def lower_words(text: str) -> list[str]:
+    """The words of ``text`` in lower case, accents kept (the stemmers need them)."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text.casefold()))
+
+
 @functools.cache
 def _stemmer(language: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(LANGUAGES.get(language, "english"))
@@ -65,8 +74,8 @@ def stem(word: str, language: str) -> str:
 
 
 def stems(text: str, language: str) -> list[str]:
-    """Folded, stemmed words, stop words kept (positions matter for phrases)."""
-    return _stemmer(language).stemWords(words(text))
+    """Stemmed, then folded words, stop words kept (positions matter for phrases)."""
+    return [fold(s) for s in _stemmer(language).stemWords(lower_words(text))]
 
 
 def index_text(text: str | None, language: str | None) -> str:
@@ -74,11 +83,11 @@ def index_text(text: str | None, language: str | None) -> str:
     spaces. With no language (a customer's message), both languages' stems are stored."""
     if not text:
         return ""
-    found = words(text[:200_000])
+    found = lower_words(text[:200_000])
     if language in LANGUAGES:
-        return " ".join(_stemmer(language).stemWords(found))
-    fr = _stemmer("fr").stemWords(found)
-    en = _stemmer("en").stemWords(found)
+        return " ".join(fold(s) for s in _stemmer(language).stemWords(found))
+    fr = [fold(s) for s in _stemmer("fr").stemWords(found)]
+    en = [fold(s) for s in _stemmer("en").stemWords(found)]
     return " ".join(a if a == b else f"{a} {b}" for a, b in zip(fr, en, strict=True))
 
 
@@ -90,6 +99,13 @@ class ParsedQuery:
     terms: tuple[str, ...]  # folded words, stop words removed
     text: str  # the cleaned query as plain text (folded words joined by spaces)
     phrase: bool = False  # the query was in double quotes: the words must follow each other
+    originals: tuple[str, ...] = ()  # the same words in lower case, accents kept
+
+    def original(self, position: int) -> str:
+        """The query word at ``position`` with its accents (folded if they are unknown)."""
+        if len(self.originals) == len(self.terms):
+            return self.originals[position]
+        return self.terms[position]
 
     @property
     def empty(self) -> bool:
@@ -98,20 +114,48 @@ class ParsedQuery:
 
 def parse_query(query: str, language: str | None = None) -> ParsedQuery:
     raw = (query or "")[:MAX_QUERY_CHARS].strip()
-    found = words(raw)
+    found = [(fold(w), w) for w in lower_words(raw)]
+    found = [(f, w) for f, w in found if f]
     phrase = len(raw) > 2 and raw[0] == raw[-1] == '"' and len(found) > 1
-    if phrase:
-        terms = tuple(found)[:MAX_QUERY_TERMS]
-    else:
+    if not phrase:
         langs = [language] if language in LANGUAGES else list(LANGUAGES)
         stop = set().union(*(STOP_WORDS[lang] for lang in langs))
-        terms = tuple(w for w in found if w not in stop)[:MAX_QUERY_TERMS]
-    return ParsedQuery(terms=terms, text=" ".join(terms), phrase=phrase)
+        found = [(f, w) for f, w in found if f not in stop]
+    found = found[:MAX_QUERY_TERMS]
+    terms = tuple(f for f, _ in found)
+    return ParsedQuery(
+        terms=terms, text=" ".join(terms), phrase=phrase, originals=tuple(w for _, w in found)
+    )
 
 
-def term_stems(term: str, language: str | None) -> set[str]:
+_FRENCH_ENDING = re.compile(r"(.{2,}?)e(e?s?)")
+
+
+def spellings(word: str, language: str | None) -> list[str]:
+    """What a query word is stemmed as: itself (accents kept); its folded spelling, whose stem
+    is what text written without accents is indexed under; and, in French, for a word typed
+    without accents, the same word with a final "é": the accent most often left out is a past
+    participle's, so "expedie" finds "expédiée" and "remboursee" finds "remboursée"."""
+    found = [word]
+    folded = fold(word)
+    if folded != word:
+        found.append(folded)
+    elif language == "fr" and (ending := _FRENCH_ENDING.fullmatch(word)):
+        found.append(f"{ending[1]}é{ending[2]}")
+    return found
+
+
+def query_stems(word: str, language: str | None) -> set[str]:
+    """The index stems (stemmed, then folded) a query word matches."""
     langs = [language] if language in LANGUAGES else list(LANGUAGES)
-    return {stem(term, lang) for lang in langs}
+    return {fold(stem(spelling, lang)) for lang in langs for spelling in spellings(word, lang)}
+
+
+def index_stems(word: str, language: str | None) -> set[str]:
+    """The stems a word of the text is indexed under."""
+    langs = [language] if language in LANGUAGES else list(LANGUAGES)
+    lower = unicodedata.normalize("NFKC", word.casefold())
+    return {fold(stem(lower, lang)) for lang in langs}
 
 
 # --- Snippets ------------------------------------------------------------------------------
@@ -130,7 +174,7 @@ def _matches(word: str, wanted: set[str], prefixes: Iterable[str], language: str
     folded = fold(word)
     if any(folded.startswith(p) for p in prefixes):
         return True
-    return bool(term_stems(folded, language) & wanted)
+    return bool(index_stems(word, language) & wanted)
 
 
 def best_passage(
@@ -142,8 +186,8 @@ def best_passage(
     if not text:
         return "", []
     wanted: set[str] = set()
-    for term in query.terms:
-        wanted |= term_stems(term, language)
+    for position in range(len(query.terms)):
+        wanted |= query_stems(query.original(position), language)
     prefixes = [query.terms[-1]] if prefix and query.terms and len(query.terms[-1]) >= 3 else []
     pieces = [p.strip() for p in _SENTENCE.split(text) if p and p.strip()] or [text]
     best, best_score = pieces[0], (-1, 0)

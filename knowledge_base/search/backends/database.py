@@ -2,12 +2,13 @@
 
 PostgreSQL: stored generated ``search_vector`` columns (kept current by the database on every
 write, whoever writes) on articles, tickets and messages, with GIN indexes, built with the
-``helpdesk_fr``/``helpdesk_en`` text search configurations (unaccent, then the Snowball
-stemmer); articles in their own language, tickets and messages (whose language is not known
-message by message) in both. Ranked with ``ts_rank_cd``.
+``helpdesk_fr``/``helpdesk_en`` text search configurations (the Snowball stemmer, on the
+accented words) whose lexemes ``helpdesk_fold`` then unaccents; articles in their own
+language, tickets and messages (whose language is not known message by message) in both.
+Ranked with ``ts_rank_cd``.
 
 SQLite: FTS5 tables kept current by triggers that call a Python function (registered on every
-connection) folding and stemming the text with the same Snowball stemmers. Ranked with BM25.
+connection) stemming, then folding the text with the same Snowball stemmers. Ranked with BM25.
 
 Both run each search under a statement timeout (``HELPDESK_SEARCH_TIMEOUT_MS``)."""
 
@@ -24,7 +25,7 @@ from django.db.models import QuerySet
 
 from knowledge_base.search import sqlite_index
 from knowledge_base.search.backends.base import KINDS, Progress
-from knowledge_base.search.text import ParsedQuery, fold, term_stems, words
+from knowledge_base.search.text import ParsedQuery, query_stems, spellings, words
 from knowledge_base.search.types import SearchTimeout, TextMatch
 
 PG_CONFIG = {"fr": "helpdesk_fr", "en": "helpdesk_en"}
@@ -166,13 +167,13 @@ class DatabaseBackend:
 
     def _pg_articles(self, query, language, limit, audience, prefix, any_term):
         config = PG_CONFIG.get(language, "helpdesk_en")
-        tsquery = _pg_tsquery(query, prefix=prefix, any_term=any_term)
+        tsquery = _pg_tsquery(query, language, prefix=prefix, any_term=any_term)
         internal = "" if audience == "agents" else "AND NOT a.internal"
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 SELECT a.id, ts_rank_cd(a.search_vector, q, 1) AS score
-                FROM knowledge_base_article a, to_tsquery(%s::regconfig, %s) q
+                FROM knowledge_base_article a, helpdesk_fold(to_tsquery(%s::regconfig, %s)) q
                 WHERE a.language = %s AND a.published {internal} AND a.search_vector @@ q
                 ORDER BY score DESC, a.position, a.id
                 LIMIT %s
@@ -218,13 +219,12 @@ class DatabaseBackend:
                 self._text_search("ticket", query, visible, limit),
                 self._text_search("message", query, visible, limit),
             )
-        tsquery = _pg_tsquery(query)
         rule, rule_params = _visible_rule(visible)
         subjects: list[TextMatch] = []
         messages: list[TextMatch] = []
         with statement_timeout(), connection.cursor() as cursor:
-            subject_sql, subject_params = _pg_newest("ticket", tsquery, rule, rule_params, limit)
-            message_sql, message_params = _pg_newest("message", tsquery, rule, rule_params, limit)
+            subject_sql, subject_params = _pg_newest("ticket", query, rule, rule_params, limit)
+            message_sql, message_params = _pg_newest("message", query, rule, rule_params, limit)
             sql = (
                 f"(SELECT 's', * FROM ({subject_sql}) s) "  # noqa: S608 (no user input)
                 f"UNION ALL (SELECT 'm', * FROM ({message_sql}) m)"
@@ -243,7 +243,7 @@ class DatabaseBackend:
         table = sqlite_index.TABLES[kind]
         with statement_timeout(), connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                sql, params = _pg_newest(kind, _pg_tsquery(query), rule, rule_params, limit)
+                sql, params = _pg_newest(kind, query, rule, rule_params, limit)
                 cursor.execute(sql, params)
                 return [TextMatch(pk=pk, ticket_id=tid, score=0.0) for pk, tid in cursor]
             rule = rule.format(ticket=ticket_col)
@@ -293,9 +293,9 @@ def _top_id(table: str) -> int:
     return top
 
 
-def _pg_newest(kind: str, tsquery: str, rule: str, rule_params: tuple, limit: int):
+def _pg_newest(kind: str, query: ParsedQuery, rule: str, rule_params: tuple, limit: int):
     """SQL and parameters: (id, ticket id) of the ``limit`` newest rows of ``kind`` matching
-    ``tsquery`` (in either language) and ``rule``, newest first."""
+    ``query`` (in either language) and ``rule``, newest first."""
     table = sqlite_index.TABLES[kind]
     ticket = "x.id" if kind == "ticket" else "x.ticket_id"
     top = _top_id(table)
@@ -307,7 +307,11 @@ def _pg_newest(kind: str, tsquery: str, rule: str, rule_params: tuple, limit: in
         ranges.append((f"x.id + 0 > {recent} AND x.id + 0 <= {newest}", "x.id + 0 DESC"))
     if recent > 0:
         ranges.append((f"x.id + 0 <= {recent}", "x.id + 0 DESC"))
-    match = "x.search_vector @@ (to_tsquery('helpdesk_fr', %s) || to_tsquery('helpdesk_en', %s))"
+    match = (
+        "x.search_vector @@ helpdesk_fold("
+        "to_tsquery('helpdesk_fr', %s) || to_tsquery('helpdesk_en', %s))"
+    )
+    tsqueries = (_pg_tsquery(query, "fr"), _pg_tsquery(query, "en"))
     condition = rule.format(ticket=ticket)
     parts = [
         f"(SELECT x.id, {ticket} FROM {table} x WHERE {match} AND {where} {condition} "  # noqa: S608
@@ -315,7 +319,7 @@ def _pg_newest(kind: str, tsquery: str, rule: str, rule_params: tuple, limit: in
         for where, order in ranges
     ]
     sql = f"SELECT * FROM ({' UNION ALL '.join(parts)}) found LIMIT %s"  # noqa: S608
-    params = [*[v for _ in parts for v in (tsquery, tsquery, *rule_params, limit)], limit]
+    params = [*[v for _ in parts for v in (*tsqueries, *rule_params, limit)], limit]
     return sql, params
 
 
@@ -345,11 +349,27 @@ def _phrase_rows(kind: str, rows: list, query: ParsedQuery) -> list:
     return [r for r in rows if wanted in " ".join(words(texts.get(r[0]) or ""))]
 
 
-def _pg_tsquery(query: ParsedQuery, *, prefix: bool = False, any_term: bool = False) -> str:
-    """A to_tsquery() string from folded words only (no operator from the user survives)."""
-    parts = list(query.terms)
-    if prefix and len(parts[-1]) >= MIN_PREFIX:
-        parts[-1] = f"{parts[-1]}:*"
+# Characters that PostgreSQL's unaccent turns into a quote or a backslash: kept out of a
+# query, whose lexemes helpdesk_fold() unaccents in its text form.
+_UNACCENT_QUOTES = dict.fromkeys(
+    map(ord, "\u0149\u02b9\u02bb\u02bc\u02bd\u02c8\u2018\u2019\u201b\u2032\u2216\ufe68\uff07\uff3c")
+)
+
+
+def _pg_tsquery(
+    query: ParsedQuery, language: str, *, prefix: bool = False, any_term: bool = False
+) -> str:
+    """A to_tsquery() string from words only (no operator from the user survives): each
+    word as any of its spellings, which PostgreSQL stems, then helpdesk_fold() unaccents."""
+    parts = []
+    for position, term in enumerate(query.terms):
+        found = [
+            s.translate(_UNACCENT_QUOTES) for s in spellings(query.original(position), language)
+        ]
+        found = list(dict.fromkeys(s for s in found if s)) or [term]
+        if prefix and position == len(query.terms) - 1 and len(term) >= MIN_PREFIX:
+            found = [f"{s}:*" for s in found]
+        parts.append(found[0] if len(found) == 1 else "(" + " | ".join(found) + ")")
     joiner = " <-> " if query.phrase else (" | " if any_term else " & ")
     return joiner.join(parts)
 
@@ -360,7 +380,7 @@ def _fts_match(
     """An FTS5 MATCH string of quoted stems: each word matches any of its stems."""
     groups = []
     for position, term in enumerate(query.terms):
-        alternatives = {f'"{s}"' for s in term_stems(fold(term), language)}
+        alternatives = {f'"{s}"' for s in query_stems(query.original(position), language)}
         if prefix and position == len(query.terms) - 1 and len(term) >= MIN_PREFIX:
             alternatives.add(f'"{term}"*')
         groups.append("(" + " OR ".join(sorted(alternatives)) + ")")
