@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from chatbot.dialogue.engine import Outcome, Turn, bot_answers
+from chatbot.dialogue.engine import Outcome, Turn
 from chatbot.dialogue.orders import delay_notice_ticket
 from chatbot.dialogue.replies import reply_render
 from chatbot.labels import INTENT_LABELS, LANGUAGE_LABELS
@@ -24,6 +24,7 @@ from chatbot.models import (
     TurnOutcome,
 )
 from chatbot.nlu import message_understand
+from chatbot.selectors import bot_answers
 from helpdesk.tickets.models import (
     AuthorType,
     DeliveryState,
@@ -245,15 +246,6 @@ def _join_delay_notice(*, ticket: Ticket, order) -> None:
         logger.warning(
             "could not join ticket %s to delay notice ticket %s", ticket.pk, notice_ticket.pk
         )
-
-
-class BotHandler:
-    """What the core calls: ``take_turn`` after a customer's message on a bot-owned ticket."""
-
-    name = "bot"
-
-    def take_turn(self, *, ticket_id: int, message_id: int) -> None:
-        take_turn(ticket_id=ticket_id, message_id=message_id)
 
 
 def ticket_start_with_bot(*, ticket: Ticket) -> bool:

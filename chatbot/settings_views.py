@@ -7,8 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from chatbot.dialogue.engine import bot_answers, bot_settings_for
 from chatbot.models import BotSettings
+from chatbot.selectors import bot_answers, bot_settings_for
 from chatbot.settings_forms import INTENT_LABELS, BotSettingsForm
 from helpdesk.tickets.models import Inbox
 from helpdesk.workspace_settings.services import settings_form_save

@@ -41,6 +41,10 @@ class Sender:
     address: str
     name: str = ""
     verified: bool = False
+    # The channel doubts the sender owns the address (mail failing its domain's SPF and
+    # DMARC): the message is filed under a claimed identity with a contact of its own, never
+    # under the address's owner.
+    unproven: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -215,6 +215,11 @@ def batch_subscriber(
     return register
 
 
+def batch_unsubscribe(fn: Callable[[list[Any]], None]) -> None:
+    key = _name(fn)
+    _BATCH[:] = [(t, f) for t, f in _BATCH if _name(f) != key]
+
+
 def _registry(in_transaction: bool) -> dict[type[DomainEvent], list[Callable[..., Any]]]:
     return _IN_TRANSACTION if in_transaction else _SUBSCRIBERS
 
@@ -280,7 +285,7 @@ def _run_in_transaction(event: DomainEvent, payload: str, live: dict[str, Any]) 
     for fn in subscribers(type(event), in_transaction=True):
         emitted = len(batch.pending) if batch is not None else 0
         try:
-            with transaction.atomic():
+            with _savepoint_before_first_query():
                 changed.update(fn(event, **live) or ())
         except Exception as exc:
             if batch is not None:
@@ -288,6 +293,38 @@ def _run_in_transaction(event: DomainEvent, payload: str, live: dict[str, Any]) 
             logger.exception("Subscriber %s failed on %s", _name(fn), payload)
             failure_record(subscriber=_name(fn), payload=payload, error=exc)
     return changed
+
+
+@contextmanager
+def _savepoint_before_first_query() -> Iterator[None]:
+    """``transaction.atomic()`` for an in-transaction subscriber, whose savepoint is taken
+    only before its first statement: one that answers from what the batch already read (SLA
+    policies, whether a contact has orders) costs no round trip. If it raises, what it wrote
+    rolls back to that savepoint and the write goes on."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    taken: list[str | None] = []
+
+    def before_first(execute, sql, params, many, context):
+        if not taken:
+            taken.append(None)  # the SAVEPOINT statement itself passes through here
+            taken[0] = connection.savepoint()
+        return execute(sql, params, many, context)
+
+    needs_rollback = connection.needs_rollback
+    try:
+        with connection.execute_wrapper(before_first):
+            yield
+    except BaseException:
+        if taken and taken[0]:
+            connection.savepoint_rollback(taken[0])
+        connection.needs_rollback = needs_rollback
+        raise
+    if taken and taken[0]:
+        connection.savepoint_commit(taken[0])
 
 
 def batch_cache() -> dict[str, Any]:
@@ -326,8 +363,17 @@ def dispatch(*payloads: str) -> None:
             _run_after_commit(fn, event, payload)
     for types, fn in list(_BATCH):
         mine = [(payload, event) for payload, event in events if isinstance(event, types)]
-        if mine:
-            _run_after_commit(fn, [event for _p, event in mine], mine[0][0])
+        if not mine:
+            continue
+        try:
+            with transaction.atomic():
+                fn([event for _p, event in mine])
+        except Exception:
+            # Its writes rolled back: again one event at a time, so one bad event is
+            # recorded alone and the others take effect.
+            logger.exception("Batch subscriber %s failed: one event at a time", _name(fn))
+            for payload, event in mine:
+                _run_after_commit(fn, [event], payload)
 
 
 def _run_after_commit(fn: Callable[[Any], None], argument: Any, payload: str) -> None:

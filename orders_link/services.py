@@ -72,7 +72,7 @@ def order_contact_link(*, email: str, phone: str, name: str = "") -> Contact | N
     for kind, address in addresses:
         identity = (
             ContactIdentity.objects.select_related("contact")
-            .filter(kind=kind, address=address)
+            .filter(kind=kind, address=address, claimed=False)
             .first()
         )
         if identity is not None:
@@ -86,7 +86,7 @@ def order_contact_link(*, email: str, phone: str, name: str = "") -> Contact | N
                 identity = identity_resolve(kind=kind, address=address, name=name, contact=contact)
         except IntegrityError:
             identity = ContactIdentity.objects.select_related("contact").get(
-                kind=kind, address=address
+                kind=kind, address=address, claimed=False
             )
         contact = contact or identity.contact
     return contact

@@ -3,6 +3,8 @@ never calls orders_link by name."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from helpdesk import domain_events
 from helpdesk.domain_events import MessageReceived, OrderLinked
 from helpdesk.tickets.models import Message, Ticket
@@ -16,6 +18,7 @@ def order_link_from_message(
     *,
     ticket: Ticket | None = None,
     message: Message | None = None,
+    contact_ids: Iterable[int] = (),
     **_: object,
 ) -> list[str]:
     """Link the order the customer is writing about, when it is theirs to ask about.
@@ -27,7 +30,15 @@ def order_link_from_message(
         return []
     has_orders = domain_events.batch_cache().setdefault("orders_link.contact_has_orders", {})
     if ticket.contact_id not in has_orders:
-        has_orders[ticket.contact_id] = Order.objects.filter(contact_id=ticket.contact_id).exists()
+        # Every contact the emitter writes for (a receive batch's), read in one statement.
+        wanted = {ticket.contact_id, *contact_ids} - set(has_orders)
+        owners = set(
+            Order.objects.filter(contact_id__in=wanted)
+            .order_by()
+            .values_list("contact_id", flat=True)
+            .distinct()
+        )
+        has_orders.update({contact_id: contact_id in owners for contact_id in wanted})
     if not has_orders[ticket.contact_id]:
         return []
     order = order_for_message(contact=ticket.contact, text=f"{message.subject}\n{message.text}")

@@ -8,7 +8,9 @@ history in: a cited ``<blockquote type="cite">`` becomes ">"-quoted lines; Gmail
 ``gmail_quote``, Yahoo's ``yahoo_quoted``, Thunderbird's ``moz-cite-prefix`` and Outlook's
 reply header block (``divRplyFwdMsg``, ``OLK_SRC_BODY_SECTION``, a ``border-top`` separator)
 become an "Original Message" rule, ``<hr>`` a rule line that cuts when a header block follows;
-then the plain-text separator decides, so the same rules hold for both kinds.
+then the plain-text separator decides, so the same rules hold for both kinds. A block that a
+rule and a header block open, under the reply, is the quoted mail whole: a short line before
+its rule inside it (the sender's name the client put there) goes with it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 from lxml import etree
 from lxml import html as lxml_html
 
-from channels_in.email.quotes import Split, split_reply
+from channels_in.email.quotes import Split, next_text, rule_then_header, split_reply
 
 _BLOCK = {
     "address", "article", "aside", "blockquote", "center", "dd", "div", "dl", "dt",
@@ -34,6 +36,8 @@ _BORDER_TOP = re.compile(r"border-top(-style)?\s*:[^;]*solid", re.IGNORECASE)
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 # The line a structural quote marker becomes: the plain-text separator cuts at it.
 RULE = "-----Original Message-----"
+# The line ``<hr>`` becomes: a cut when a header block follows it, else dropped from the text.
+HR_MARK = "_" * 32
 _FORWARD = re.compile(
     r"(Forwarded message|Message transf[ée]r[ée]|Weitergeleitete Nachricht|"
     r"Mensaje reenviado|Messaggio inoltrato|Doorgestuurd bericht|Videresendt meddelelse|"
@@ -63,6 +67,39 @@ def _quote_container(element) -> bool:
         return True
     style = element.get("style") or ""
     return element.tag == "div" and bool(_BORDER_TOP.search(style)) and "padding" in style
+
+
+# The most a line of text inside a quote's block, before its rule, may hold and still go with
+# the quote (a name, "Sent from ...", a greeting's end), rather than be the reply's own text.
+_SIGN_OFF_CHARS = 40
+
+
+def _tag(element) -> str:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    return tag.rsplit("}", 1)[-1].split(":")[-1].lower()
+
+
+def _rule_opened_block(element) -> bool:
+    """A block whose own rule (``<hr>``) is followed by a mail header block, with at most a
+    short line of text before the rule: the quoted mail, the line included."""
+    children = [child for child in element if _tag(child)]
+    rule = next((i for i, child in enumerate(children) if _tag(child) == "hr"), None)
+    if rule is None:
+        return False
+    before = children[:rule]
+    if any(_tag(child) in _BLOCK for child in before):
+        return False
+    text = (element.text or "") + "".join(
+        child.text_content() + (child.tail or "") for child in before
+    )
+    if len(_SPACES.sub(" ", text).strip()) > _SIGN_OFF_CHARS:
+        return False
+    after = _Renderer(quotes=False)
+    after._text(children[rule].tail)
+    for child in children[rule + 1 :]:
+        after.walk(child)
+    lines = after.result().split("\n")
+    return bool(lines) and rule_then_header(lines, next_text(lines, 0))
 
 
 class _Renderer:
@@ -109,7 +146,14 @@ class _Renderer:
         if not tag or tag in _SKIP:
             self._text(element.tail, pre=pre)
             return
-        container = self.quotes and _quote_container(element)
+        container = self.quotes and (
+            _quote_container(element)
+            or (
+                tag in _BLOCK
+                and any(line.strip() for line in self.lines)  # under the reply
+                and _rule_opened_block(element)
+            )
+        )
         if container and not _FORWARD.search(element.text_content()[:300]):
             self.rule()
         # A cited blockquote (Apple Mail, Thunderbird) is quoted history; other blockquotes are
@@ -120,7 +164,7 @@ class _Renderer:
         elif tag == "hr":
             self.paragraph()
             if self.quotes:  # a rule: the quote starts here if a header block follows it
-                self.lines[-1] = "_" * 32
+                self.lines[-1] = HR_MARK
                 self.lines.append("")
         elif tag in {"p", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol", "blockquote"}:
             self.paragraph()
@@ -176,4 +220,8 @@ def split_html(html: str) -> Split:
     if not split.reply.strip() and split.quoted:
         # Only quoted matter (a quote is the message, or a structure misread): keep it all.
         return Split(reply=html_to_text(html), quoted="", signature="")
+    if HR_MARK in split.reply:  # rules that cut nothing: decoration, not text
+        lines = [line for line in split.reply.split("\n") if line != HR_MARK]
+        reply = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+        return Split(reply=reply, quoted=split.quoted, signature=split.signature)
     return split

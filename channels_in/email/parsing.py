@@ -622,19 +622,24 @@ def parse_email(raw: bytes, *, inbox_id: int, source: str = "") -> InboundMessag
     if bounce is not None:
         metadata["bounce"] = bounce
     authentication = authentication_results(message)
+    unproven = False
     if authentication:
         meta["authentication"] = authentication
         if possibly_forged(authentication):
-            # Never filed silently into the real customer's conversation: a ticket of its own.
+            # Never filed silently into the real customer's conversation: a ticket of its own,
+            # under a contact that only claims the address (Sender.unproven).
             metadata["possibly_forged"] = True
             metadata["own_ticket"] = True
+            unproven = True
 
     language = (header(message, "Content-Language").split(",")[0].strip().split("-")[0]).lower()
     if language not in {code for code, _name in settings.LANGUAGES}:
         language = ""
     return InboundMessage(
         inbox_id=inbox_id,
-        sender=Sender(kind="email", address=address, name=clean_text(name)[:200]),
+        sender=Sender(
+            kind="email", address=address, name=clean_text(name)[:200], unproven=unproven
+        ),
         text=split.reply,
         html=sanitize_html(html_raw) if html_raw else "",
         subject=header(message, "Subject", decode=True)[:255],

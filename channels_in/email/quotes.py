@@ -241,13 +241,13 @@ def _marker_at(lines: list[str], index: int) -> bool:
         or (
             _OUTLOOK_UNDERSCORES.match(line)
             and index + 1 < len(lines)
-            and _rule_then_header(lines, next_text(lines, index + 1))
+            and rule_then_header(lines, next_text(lines, index + 1))
         )
         or _is_outlook_block(lines, index)
     )
 
 
-def _rule_then_header(lines: list[str], index: int) -> bool:
+def rule_then_header(lines: list[str], index: int) -> bool:
     """Under a rule line: a header block, or a single From/Date field line naming an address
     or a date (the fields run together on one line)."""
     line = lines[index]

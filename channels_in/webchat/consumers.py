@@ -265,6 +265,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
         except ValidationError:
             await self._error("bad_email")
             return
+        except DomainError:
+            await self._error("rate_limited")
+            return
         if result is None:
             # A known customer's address: a code went there; the widget asks for it.
             await self._send({"type": "code_sent"})

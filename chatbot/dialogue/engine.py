@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +25,7 @@ from chatbot.models import (
     VerificationMethod,
 )
 from chatbot.nlu import Understanding
+from chatbot.selectors import bot_settings_for
 from helpdesk.sla.selectors import inbox_calendar
 from helpdesk.tickets.models import Inbox, Message, Ticket
 from orders_link.models import Order
@@ -81,30 +81,6 @@ class Outcome:
     outcome: str
     reason: str = ""
     order: Order | None = None
-
-
-def bot_settings_for(inbox: Inbox) -> BotSettings:
-    """The inbox's bot settings; without a saved row the defaults: on except for email."""
-    if inbox.pk:
-        # Read once per inbox object (``select_related("inbox__bot_settings")`` reads it with
-        # the message): a turn asks several times.
-        try:
-            return inbox.bot_settings
-        except BotSettings.DoesNotExist:
-            pass
-    default = bool(getattr(settings, "CHATBOT_DEFAULT_ENABLED", True))
-    return BotSettings(inbox=inbox, enabled=default and inbox.kind != "email")
-
-
-def bot_answers(inbox: Inbox) -> bool:
-    """The inbox's switch (``config["bot_enabled"]``, set by the inbox page and the bot's
-    settings page alike) when set, else its bot settings."""
-    if not inbox.enabled:
-        return False
-    switch = (inbox.config or {}).get("bot_enabled")
-    if switch is not None:
-        return bool(switch)
-    return bot_settings_for(inbox).enabled
 
 
 class Turn:

@@ -39,7 +39,11 @@ class Contact(models.Model):
 
 
 class ContactIdentity(models.Model):
-    """One address at which a contact is known: unique per kind across the helpdesk."""
+    """One address at which a contact is known: unique per kind across the helpdesk.
+
+    Besides it, the address may have one *claimed* identity: the unproven sender of mail that
+    failed its domain's checks, with a contact of its own. Lookups of the address's owner
+    read ``claimed=False`` only."""
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
@@ -57,6 +61,15 @@ class ContactIdentity(models.Model):
         help_text=_("Set when the person asked not to be messaged here (STOP)."),
     )
     bounced_at = models.DateTimeField(_("bounced"), null=True, blank=True)
+    claimed = models.BooleanField(
+        _("claimed, unproven"),
+        default=False,
+        help_text=_(
+            "Mail used this address but its domain did not vouch for it (SPF and DMARC "
+            "failed): whoever wrote only claims to be its owner. Kept apart from the "
+            "address's own identity, never verified."
+        ),
+    )
     last_seen_at = models.DateTimeField(_("last message"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -64,7 +77,16 @@ class ContactIdentity(models.Model):
         verbose_name = _("contact identity")
         verbose_name_plural = _("contact identities")
         constraints = [
-            models.UniqueConstraint(fields=["kind", "address"], name="identity_unique_kind_address")
+            models.UniqueConstraint(
+                fields=["kind", "address"],
+                condition=models.Q(claimed=False),
+                name="identity_unique_kind_address",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "address"],
+                condition=models.Q(claimed=True),
+                name="identity_unique_claimed_address",
+            ),
         ]
         indexes = [models.Index(fields=["contact", "kind"])]
 

@@ -23,7 +23,9 @@ def identity_resolve(
     """
     address = normalize_address(kind, address)
     identity = (
-        ContactIdentity.objects.select_related("contact").filter(kind=kind, address=address).first()
+        ContactIdentity.objects.select_related("contact")
+        .filter(kind=kind, address=address, claimed=False)
+        .first()
     )
     if identity is None:
         with transaction.atomic():
@@ -60,7 +62,7 @@ def identity_sighting_note(
     with a batch. A verified sighting upgrades; nothing ever downgrades.
     """
     changed = []
-    if verified and not identity.verified:
+    if verified and not identity.verified and not identity.claimed:
         identity.verified = True
         changed.append("verified")
     if name and not identity.display_name:

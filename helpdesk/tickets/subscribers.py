@@ -15,13 +15,24 @@ from helpdesk.tickets.services.handover import ticket_hand_over
 logger = logging.getLogger(__name__)
 
 
-@domain_events.subscriber(MessageReceived)
-def conversation_take_turn(event: MessageReceived) -> None:
-    """The ticket's owner, read after the message committed, takes its turn. A handler that
-    raises is recorded and the agents get the ticket."""
-    ticket = Ticket.objects.filter(pk=event.ticket_id).only("pk", "handler").first()
-    if ticket is None or ticket.handler == Handler.AGENTS:
-        return
+@domain_events.batch_subscriber(MessageReceived)
+def conversation_take_turn(received: list[MessageReceived]) -> None:
+    """The tickets' owners, read once after the messages committed, take their turns: a batch
+    of mail on tickets the agents own costs one query. A handler that raises is recorded and
+    the agents get the ticket."""
+    owned = {
+        ticket.pk: ticket
+        for ticket in Ticket.objects.filter(pk__in={e.ticket_id for e in received})
+        .exclude(handler=Handler.AGENTS)
+        .only("pk", "handler")
+    }
+    for event in received:
+        ticket = owned.get(event.ticket_id)
+        if ticket is not None and ticket.handler != Handler.AGENTS:
+            _take_turn(ticket, event)
+
+
+def _take_turn(ticket: Ticket, event: MessageReceived) -> None:
     name = ticket.handler
     try:
         with transaction.atomic():

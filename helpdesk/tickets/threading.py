@@ -47,6 +47,11 @@ def by_reply_headers(
         .order_by("-created_at")
         .first()
     )
+    return reply_ticket(earlier=earlier, contact=contact)
+
+
+def reply_ticket(*, earlier: Message | None, contact: Contact) -> Ticket | None:
+    """The ticket a reply to ``earlier`` (the newest message it names) joins, if any."""
     if earlier is None:
         return None
     ticket = _followed_ticket(earlier.ticket)
@@ -99,9 +104,11 @@ def ticket_for_inbound(
     contact: Contact,
     now: datetime,
     recent: Rule | None = None,
+    replied: Rule | None = None,
 ) -> tuple[Ticket | None, str]:
-    """``recent``: what ``by_reopen_window`` would find, answered from memory by a caller
-    receiving a batch (it keeps the contacts' latest tickets as the batch goes).
+    """``recent`` and ``replied``: what ``by_reopen_window`` and ``by_reply_headers`` would
+    find, answered from memory by a caller receiving a batch (it reads the messages the batch
+    names and the contacts' latest tickets once, and keeps them as the batch goes).
 
     A channel that doubts who sent a message (mail failing its sender's SPF and DMARC) sets
     ``metadata["own_ticket"]``: it then opens a ticket of its own, never joining one.
@@ -112,6 +119,8 @@ def ticket_for_inbound(
     for rule, reason in rules:
         if rule is by_reopen_window and recent is not None:
             rule = recent
+        elif rule is by_reply_headers and replied is not None:
+            rule = replied
         ticket = rule(inbound=inbound, inbox=inbox, contact=contact, now=now)
         if ticket is not None:
             return ticket, reason

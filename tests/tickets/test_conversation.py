@@ -52,6 +52,15 @@ class EchoBot:
             message_reply(ticket=ticket, text=f"You said: {text}", author_type=AuthorType.BOT)
 
 
+@pytest.fixture(autouse=True)
+def _handlers_restored():
+    """The registered handlers (the real bot's among them) come back after each test."""
+    saved = dict(conversation._HANDLERS)
+    yield
+    conversation._HANDLERS.clear()
+    conversation._HANDLERS.update(saved)
+
+
 @pytest.fixture
 def bot():
     handler = EchoBot()

@@ -15,7 +15,12 @@ from helpdesk.domain_events import (
     TicketStatusChanged,
 )
 from helpdesk.tickets.models import SubscriberFailure, Tag, Ticket, TicketStatus
-from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
+from helpdesk.tickets.services import (
+    message_receive,
+    message_reply,
+    messages_receive,
+    ticket_set_status,
+)
 from tests.factories import AgentFactory, InboxFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -173,6 +178,102 @@ def test_receive_reply_and_status_emit_their_events(seen):
     message_receive(inbound=inbound(inbox, text="It never came", external_id="e-2"))
     assert TicketStatusChanged(ticket_id=ticket.pk, old="solved", new="open") in seen
     assert [e.created_ticket for e in seen if isinstance(e, MessageReceived)] == [False]
+
+
+def test_a_batch_subscriber_gets_a_received_batch_in_one_call_in_order():
+    calls: list[list[int]] = []
+
+    def batch(events):
+        calls.append([e.message_id for e in events])
+
+    domain_events.batch_subscriber(MessageReceived)(batch)
+    try:
+        inbox = InboxFactory(kind="email")
+        results = messages_receive(
+            inbounds=[inbound(inbox, text=f"Message {n}", external_id=f"b-{n}") for n in range(3)]
+        )
+    finally:
+        domain_events.batch_unsubscribe(batch)
+    assert calls == [[r.message.pk for r in results]]
+
+
+def test_a_failing_batch_runs_again_event_by_event_and_only_the_bad_event_is_recorded():
+    calls: list[list[int]] = []
+
+    def picky(events):
+        calls.append([e.message_id for e in events])
+        for event in events:
+            Tag.objects.create(name=f"seen-{event.message_id}")
+            if event.message_id == bad:
+                raise RuntimeError("this one is broken")
+
+    inbox = InboxFactory(kind="email")
+    first = message_receive(inbound=inbound(inbox, external_id="x-0")).message.pk
+    bad = first + 2  # the second message of the batch below
+    domain_events.batch_subscriber(MessageReceived)(picky)
+    try:
+        results = messages_receive(
+            inbounds=[inbound(inbox, text=f"Message {n}", external_id=f"x-{n}") for n in (1, 2, 3)]
+        )
+    finally:
+        domain_events.batch_unsubscribe(picky)
+    ids = [r.message.pk for r in results]
+    assert bad == ids[1]
+    # Once with the batch (rolled back whole), then once per event.
+    assert calls == [ids, [ids[0]], [ids[1]], [ids[2]]]
+    assert set(Tag.objects.values_list("name", flat=True)) == {
+        f"seen-{ids[0]}",
+        f"seen-{ids[2]}",
+    }
+    failure = SubscriberFailure.objects.get()
+    assert failure.payload["message_id"] == ids[1]
+    assert failure.subscriber.endswith("picky")
+
+
+def test_an_in_transaction_subscriber_takes_a_savepoint_only_when_it_writes_or_reads():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def quiet(event, **live):
+        return []
+
+    def writes_then_fails(event, **live):
+        Tag.objects.create(name="in-transaction-write")
+        raise RuntimeError("rolled back to its savepoint")
+
+    inbox = InboxFactory(kind="email")
+
+    def receive(n: int):
+        message = InboundMessage(
+            inbox_id=inbox.pk,
+            sender=Sender(kind="email", address=f"writer{n}@example.test"),
+            text="Where is my parcel?",
+            external_id=f"sp-{n}",
+        )
+        with CaptureQueriesContext(connection) as queries:
+            result = message_receive(inbound=message)
+        return result, [q["sql"] for q in queries]
+
+    def savepoints(sqls):
+        return len([sql for sql in sqls if sql.startswith("SAVEPOINT")])
+
+    _result, before = receive(1)
+    domain_events.subscribe(MessageReceived, quiet, in_transaction=True)
+    try:
+        _result, with_quiet = receive(2)
+        domain_events.subscribe(MessageReceived, writes_then_fails, in_transaction=True)
+        result, failing = receive(3)
+    finally:
+        domain_events.unsubscribe(MessageReceived, quiet, in_transaction=True)
+        domain_events.unsubscribe(MessageReceived, writes_then_fails, in_transaction=True)
+    # One that answers without the database costs no round trip.
+    assert savepoints(with_quiet) == savepoints(before)
+    # One that writes does it after a savepoint of its own: rolled back alone on failure.
+    assert savepoints(failing) == savepoints(before) + 1
+    assert any(sql.startswith("ROLLBACK TO SAVEPOINT") for sql in failing)
+    assert not Tag.objects.filter(name="in-transaction-write").exists()
+    assert Ticket.objects.filter(pk=result.ticket.pk).exists()
+    assert SubscriberFailure.objects.get().subscriber.endswith("writes_then_fails")
 
 
 def test_a_batch_is_announced_live_by_one_subscriber_in_one_trip(monkeypatch):

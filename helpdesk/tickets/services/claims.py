@@ -21,6 +21,7 @@ from django.utils.translation import override
 
 from helpdesk.contacts.models import ContactIdentity, IdentityClaim, normalize_address
 from helpdesk.contracts import DomainError
+from helpdesk.security.ratelimit import rate_hit
 from helpdesk.tickets.models import Direction, Ticket
 from helpdesk.tickets.services.common import ticket_event_record
 from helpdesk.tickets.services.contacts import contact_merge
@@ -28,6 +29,8 @@ from helpdesk.tickets.services.contacts import contact_merge
 CODE_DIGITS = 6
 CODE_MINUTES = 30
 CODE_ATTEMPTS = 5
+# Codes mailed to one address per hour, whoever asks: the address's owner is not flooded.
+CODES_PER_ADDRESS_HOUR = 3
 
 
 def _code_hash(claim_visitor_id: int, code: str) -> str:
@@ -38,7 +41,7 @@ def _code_hash(claim_visitor_id: int, code: str) -> str:
 def claim_owner(*, kind: str, address: str) -> ContactIdentity | None:
     return (
         ContactIdentity.objects.select_related("contact")
-        .filter(kind=kind, address=normalize_address(kind, address))
+        .filter(kind=kind, address=normalize_address(kind, address), claimed=False)
         .first()
     )
 
@@ -55,8 +58,13 @@ def identity_claim_start(
     *, visitor: ContactIdentity, kind: str, address: str, language: str = ""
 ) -> IdentityClaim:
     """Record the claim and send a one-time code to the claimed address (it replaces any
-    earlier pending code of this visitor)."""
+    earlier pending code of this visitor). At most three codes an hour go to one address:
+    past that, DomainError."""
     address = normalize_address(kind, address)
+    if not rate_hit(
+        bucket="claim-code", key=f"{kind}:{address}", limit=CODES_PER_ADDRESS_HOUR, seconds=3600
+    ):
+        raise DomainError(_("Too many codes were sent to this address. Try again later."))
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     with transaction.atomic():
         IdentityClaim.objects.filter(

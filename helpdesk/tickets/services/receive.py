@@ -43,7 +43,7 @@ from helpdesk.tickets.services.common import (
     stored_files_cleanup,
     ticket_status_event,
 )
-from helpdesk.tickets.threading import ticket_for_inbound
+from helpdesk.tickets.threading import reply_ticket, ticket_for_inbound
 
 if TYPE_CHECKING:
     from orders_link.models import Order
@@ -91,6 +91,7 @@ def _receive_batch(inbounds: list[InboundMessage]) -> list[ReceiveResult]:
                 batch = batches[inbound.inbox_id] = _ReceiveBatch(same_inbox)
             results.append(batch.receive(inbound))
         for batch in batches.values():
+            batch.flush()
             batch.save()
     return results
 
@@ -100,29 +101,45 @@ class _ReceiveBatch:
 
     def __init__(self, inbounds: list[InboundMessage]) -> None:
         self.inbox = Inbox.objects.select_related("team").get(pk=inbounds[0].inbox_id)
+        # The messages the batch's replies name, stored or stored by this batch (newest wins).
+        self.named: dict[str, Message] = {}
         self.stored = self._stored_read(inbounds)
         self.raws = deque(RawInbound.objects.bulk_create(self._raws_fresh(inbounds)))
         self.identities = self._identities_read(inbounds)
         self.known_contacts = {identity.contact_id for identity in self.identities.values()}
         self.new_identities = self._identities_create(inbounds)
+        # Every contact the batch writes for: a subscriber may read for all of them at once.
+        self.contact_ids = frozenset(i.contact_id for i in self.identities.values())
         self.touched: dict[int, Ticket] = {}  # each contact's ticket this batch wrote last
         # One instance per ticket for the whole batch, saved once at its end.
         self.tickets: dict[int, Ticket] = {}
         self.unsaved: dict[int, set[str]] = {}
         self.sighted: dict[int, tuple[ContactIdentity, set[str], set[str]]] = {}
+        self.contacts_changed: dict[int, tuple[Contact, set[str]]] = {}
         self._rules: dict[str, list] = {}
+        # Written together by ``flush``: the tickets the batch opened, its messages (with their
+        # attachments), and the events that announce them once they have ids, in order.
+        self.new_tickets: list[Ticket] = []
+        self.new_messages: list[tuple[Message, InboundMessage]] = []
+        self.announcements: list[tuple[Message, bool, str | None]] = []
+        self._order: dict[int, int] = {}  # id() of each message the batch stored -> its rank
 
     def _stored_read(self, inbounds: list[InboundMessage]) -> dict[str, Message]:
-        """The batch's messages already stored here, by external id (repeated deliveries)."""
+        """The batch's messages already stored here, by external id (repeated deliveries),
+        read with the messages its replies name (``self.named``), in one statement."""
         external_ids = {i.external_id for i in inbounds if i.external_id}
-        if not external_ids:
+        named = {ref for i in inbounds for ref in i.in_reply_to}
+        if not external_ids and not named:
             return {}
-        return {
-            message.external_id or "": message
-            for message in Message.objects.select_related("ticket").filter(
-                inbox=self.inbox, external_id__in=external_ids
-            )
-        }
+        stored: dict[str, Message] = {}
+        for message in Message.objects.select_related("ticket").filter(
+            inbox=self.inbox, external_id__in=external_ids | named
+        ):
+            if message.external_id in external_ids:
+                stored[message.external_id or ""] = message
+            if message.external_id in named:
+                self.named[message.external_id or ""] = message
+        return stored
 
     def _raws_fresh(self, inbounds: list[InboundMessage]) -> list[RawInbound]:
         """The raw payloads of the messages that are not duplicates, to store in one statement."""
@@ -145,30 +162,31 @@ class _ReceiveBatch:
         return fresh
 
     @staticmethod
-    def _identities_read(inbounds: list[InboundMessage]) -> dict[tuple[str, str], ContactIdentity]:
-        """The senders' known identities, one statement per kind of address."""
+    def _identities_read(
+        inbounds: list[InboundMessage],
+    ) -> dict[tuple[str, str, bool], ContactIdentity]:
+        """The senders' known identities, one statement per kind of address. By (kind,
+        address, claimed): an unproven sender (``Sender.unproven``) has an identity of its own
+        beside the address's owner's, and never gets the owner's."""
         by_kind: dict[str, set[str]] = {}
         for inbound in inbounds:
             by_kind.setdefault(inbound.sender.kind, set()).add(
                 normalize_address(inbound.sender.kind, inbound.sender.address)
             )
-        identities: dict[tuple[str, str], ContactIdentity] = {}
+        identities: dict[tuple[str, str, bool], ContactIdentity] = {}
         for kind, addresses in by_kind.items():
             for identity in ContactIdentity.objects.select_related("contact").filter(
                 kind=kind, address__in=addresses
             ):
-                identities[(kind, identity.address)] = identity
+                identities[(kind, identity.address, identity.claimed)] = identity
         return identities
 
-    def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str]]:
+    def _identities_create(self, inbounds: list[InboundMessage]) -> set[tuple[str, str, bool]]:
         """Senders never seen before, each with a new contact, from their first message;
         two statements for the batch. Returns their keys."""
-        first: dict[tuple[str, str], Sender] = {}
+        first: dict[tuple[str, str, bool], Sender] = {}
         for inbound in inbounds:
-            key = (
-                inbound.sender.kind,
-                normalize_address(inbound.sender.kind, inbound.sender.address),
-            )
+            key = _identity_key(inbound.sender)
             if key not in self.identities:
                 first.setdefault(key, inbound.sender)
         if not first:
@@ -184,10 +202,13 @@ class _ReceiveBatch:
                     kind=kind,
                     address=address,
                     display_name=sender.name[:200],
-                    verified=sender.verified,
+                    verified=sender.verified and not claimed,
+                    claimed=claimed,
                     last_seen_at=now,
                 )
-                for ((kind, address), sender), contact in zip(first.items(), contacts, strict=True)
+                for ((kind, address, claimed), sender), contact in zip(
+                    first.items(), contacts, strict=True
+                )
             ]
         )
         self.identities.update(zip(first, created, strict=True))
@@ -230,9 +251,26 @@ class _ReceiveBatch:
             return None
         return ticket
 
+    def replied(
+        self, *, inbound: InboundMessage, inbox: Inbox, contact: Contact, now: datetime
+    ) -> Ticket | None:
+        """``by_reply_headers``, answered from the messages the batch read and stored."""
+        found = [self.named[i] for i in inbound.in_reply_to if i in self.named]
+        if not found:
+            return None
+        # The newest: one this batch stores (in its order) before any older one.
+        earlier = max(
+            found,
+            key=lambda m: (1, self._order[id(m)]) if id(m) in self._order else (0, m.created_at),
+        )
+        if earlier.ticket.contact_id != contact.pk:
+            self.flush()  # the rare check of who wrote on the ticket reads the database
+        ticket = reply_ticket(earlier=earlier, contact=contact)
+        return self.tickets.get(ticket.pk, ticket) if ticket is not None else None
+
     def identity_for(self, inbound: InboundMessage, now: datetime) -> ContactIdentity:
         sender = inbound.sender
-        key = (sender.kind, normalize_address(sender.kind, sender.address))
+        key = _identity_key(sender)
         identity = self.identities[key]
         if key in self.new_identities:  # created from this very message
             self.new_identities.discard(key)
@@ -258,7 +296,8 @@ class _ReceiveBatch:
         raw: RawInbound | None,
         reason: str,
     ) -> Message:
-        message = Message.objects.create(
+        """The message, written with the batch's others by ``flush`` (with its attachments)."""
+        message = Message(
             ticket=ticket,
             inbox=self.inbox,
             direction=Direction.INBOUND,
@@ -274,18 +313,40 @@ class _ReceiveBatch:
             raw=raw,
             delivery_state=DeliveryState.RECEIVED,
         )
+        self.new_messages.append((message, inbound))
+        self._order[id(message)] = len(self._order)
         if inbound.external_id:
             self.stored[inbound.external_id] = message
-        for item in inbound.attachments:
-            attachment_store(
-                message=message,
-                filename=item.filename,
-                content_type=item.content_type,
-                content=item.content,
-                content_id=item.content_id,
-                inline=item.inline,
-            )
+            self.named[inbound.external_id] = message
         return message
+
+    def flush(self) -> None:
+        """Write what the batch holds: its new tickets, then its messages, one statement each
+        (their ids come back), then attachments; then announce the messages, in order."""
+        if self.new_tickets:
+            Ticket.objects.bulk_create(self.new_tickets)
+            for ticket in self.new_tickets:
+                self.tickets[ticket.pk] = ticket
+            self.new_tickets = []
+        if self.new_messages:
+            Message.objects.bulk_create([message for message, _inbound in self.new_messages])
+            for message, inbound in self.new_messages:
+                for item in inbound.attachments:
+                    attachment_store(
+                        message=message,
+                        filename=item.filename,
+                        content_type=item.content_type,
+                        content=item.content,
+                        content_id=item.content_id,
+                        inline=item.inline,
+                    )
+            self.new_messages = []
+        announcements, self.announcements = self.announcements, []
+        for message, created, interceptor in announcements:
+            if interceptor is None:
+                self.announce(message.ticket, message, created=created)
+            else:
+                self.announce_claimed(message, interceptor)
 
     def claimed(
         self,
@@ -299,16 +360,19 @@ class _ReceiveBatch:
         (no reopening, clocks, rules or handler turn)."""
         ticket = self.tickets.get(ticket.pk, ticket)
         message = self.message_store(inbound, ticket, identity, raw, ThreadingReason.CLAIMED)
+        self.announcements.append((message, False, interceptor))
+        return ReceiveResult("threaded", ticket, message, claimed_by=interceptor)
+
+    def announce_claimed(self, message: Message, interceptor: str) -> None:
         domain_events.emit(
             domain_events.MessageClaimed(
-                ticket_id=ticket.pk,
+                ticket_id=message.ticket.pk,
                 message_id=message.pk,
                 inbox_id=self.inbox.pk,
                 channel=self.inbox.kind,
                 interceptor=interceptor,
             )
         )
-        return ReceiveResult("threaded", ticket, message, claimed_by=interceptor)
 
     def save(self) -> None:
         """What the batch put off: the tickets, identities and contacts it changed, one
@@ -320,11 +384,15 @@ class _ReceiveBatch:
             tickets.append((self.tickets[pk], fields | {"updated_at"}))
         _update_many(Ticket, tickets)
         _update_many(ContactIdentity, [(i, fields) for i, fields, _c in self.sighted.values()])
-        contacts = []
+        changed = dict(self.contacts_changed)
         for identity, _fields, fields in self.sighted.values():
             if fields:
-                identity.contact.updated_at = now
-                contacts.append((identity.contact, fields | {"updated_at"}))
+                contact, before = changed.get(identity.contact.pk, (identity.contact, set()))
+                changed[contact.pk] = (contact, before | fields)
+        contacts = []
+        for contact, fields in changed.values():
+            contact.updated_at = now
+            contacts.append((contact, fields | {"updated_at"}))
         _update_many(Contact, contacts)
 
     def receive(self, inbound: InboundMessage) -> ReceiveResult:
@@ -339,7 +407,7 @@ class _ReceiveBatch:
         contact = identity.contact
         if inbound.language and not contact.language:
             contact.language = inbound.language
-            contact.save(update_fields=["language", "updated_at"])
+            self.contacts_changed.setdefault(contact.pk, (contact, set()))[1].add("language")
 
         claim = conversation.inbound_claim(inbound=inbound, inbox=self.inbox, contact=contact)
         if claim is not None:
@@ -347,11 +415,21 @@ class _ReceiveBatch:
 
         ticket, reason, created = self.thread(inbound, contact, now)
         message = self.message_store(inbound, ticket, identity, raw, reason)
-        if not created:
+        self.announcements.append((message, created, None))
+        if ticket.pk is not None:
             self.note_unsaved(ticket, _ticket_touch_inbound(ticket, now=now))
-        self.announce(ticket, message, created=created)
+        else:  # opened by this batch and not written yet: written as it is now
+            _ticket_touch_inbound(ticket, now=now)
         trigger = "created" if created else "updated"
-        _automations_run(ticket, trigger=trigger, rules=self.rules(trigger))
+        rules = self.rules(trigger)
+        if rules:
+            # The rules read the ticket, its messages and what the events' in-transaction
+            # subscribers set (SLA clocks, the order): all of it written first.
+            self.flush()
+            fields = self.unsaved.pop(ticket.pk, set())
+            if fields:
+                ticket.save(update_fields=sorted(fields | {"updated_at"}))
+        _automations_run(ticket, trigger=trigger, rules=rules)
         if ticket.inbox_id == self.inbox.pk:
             self.touched[ticket.contact_id] = ticket
         return ReceiveResult("created" if created else "threaded", ticket, message)
@@ -361,11 +439,19 @@ class _ReceiveBatch:
     ) -> tuple[Ticket, str, bool]:
         """The ticket the message joins, or a new one: (ticket, threading reason, created)."""
         ticket, reason = ticket_for_inbound(
-            inbound=inbound, inbox=self.inbox, contact=contact, now=now, recent=self.recent
+            inbound=inbound,
+            inbox=self.inbox,
+            contact=contact,
+            now=now,
+            recent=self.recent,
+            replied=self.replied,
         )
         if ticket is not None:
-            return self.tickets.setdefault(ticket.pk, ticket), reason, False
-        ticket = Ticket.objects.create(
+            if ticket.pk is not None:
+                ticket = self.tickets.setdefault(ticket.pk, ticket)
+            return ticket, reason, False
+        # Written by ``flush`` with the batch's other new tickets.
+        ticket = Ticket(
             contact=contact,
             inbox=self.inbox,
             team=self.inbox.team,
@@ -374,7 +460,7 @@ class _ReceiveBatch:
             last_message_at=now,
             last_inbound_at=now,
         )
-        self.tickets[ticket.pk] = ticket
+        self.new_tickets.append(ticket)
         return ticket, reason, True
 
     def note_unsaved(self, ticket: Ticket, fields: Iterable[str]) -> None:
@@ -382,9 +468,10 @@ class _ReceiveBatch:
             self.unsaved.setdefault(ticket.pk, set()).update(fields)
 
     def announce(self, ticket: Ticket, message: Message, *, created: bool) -> None:
-        """``TicketCreated`` and ``MessageReceived``: their in-transaction subscribers (SLA
-        clocks, the order the message is about) act now, before the rules run; the others
-        after commit."""
+        """``TicketCreated`` and ``MessageReceived``, once written (``flush``): their
+        in-transaction subscribers (SLA clocks, the order the message is about) act now,
+        before any rule runs, and the fields they change are saved with the batch's; the
+        others act after commit. Then the live event."""
         fields: set[str] = set()
         if created:
             fields = domain_events.emit(
@@ -406,9 +493,13 @@ class _ReceiveBatch:
             ),
             ticket=ticket,
             message=message,
+            contact_ids=self.contact_ids,
         )
-        if fields:  # saved now: the rules that run next may read the row again
-            ticket.save(update_fields=sorted(fields | {"updated_at"}))
+        self.note_unsaved(ticket, fields)
+
+
+def _identity_key(sender: Sender) -> tuple[str, str, bool]:
+    return (sender.kind, normalize_address(sender.kind, sender.address), sender.unproven)
 
 
 def ticket_open(

@@ -307,3 +307,45 @@ def test_parsing_in_other_processes_changes_nothing_but_speed(tmp_path, capsys):
     outcomes = [outcome for _source, outcome, _reason in runs[0]]
     assert outcomes.count("rejected") == 1 and outcomes.count("duplicate") == 1
     assert outcomes.count("created") == 13
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_import_costs_the_same_statements_for_4_or_16_mails(
+    django_capture_on_commit_callbacks,
+):
+    """New senders' first mails and replies to them, stored and announced (after commit,
+    the bot off on the inbox): what the batch writes goes in one statement per table."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from channels_in.email.services import email_parse, email_store
+    from tests.factories import InboxFactory
+
+    def statements(count: int) -> int:
+        inbox = InboxFactory(kind="email", name=f"bulk {count}", config={"address": "s@shop.test"})
+        mails = []
+        for n in range(count):
+            if n % 2:  # a reply to the mail before it, from the same sender
+                raw = build_mail(
+                    sender=f"Customer {n - 1} <c{count}-{n - 1}@example.test>",
+                    subject=f"Re: Question {n - 1}",
+                    message_id=f"<b{count}-{n}@example.test>",
+                    in_reply_to=f"<b{count}-{n - 1}@example.test>",
+                )
+            else:
+                raw = build_mail(
+                    sender=f"Customer {n} <c{count}-{n}@example.test>",
+                    subject=f"Question {n}",
+                    message_id=f"<b{count}-{n}@example.test>",
+                )
+            mails.append(email_parse(raw=raw, inbox_id=inbox.pk, source=f"m{n}"))
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            results = email_store(inbox=inbox, mails=mails)
+        assert [r.outcome for r in results] == ["created", "threaded"] * (count // 2)
+        assert Message.objects.filter(inbox=inbox, direction="in").count() == count
+        return len(queries)
+
+    assert statements(16) == statements(4)

@@ -14,16 +14,21 @@ from channels_in.email.html_text import html_to_text
 from channels_in.email.parsing import parse_email
 from channels_in.email.quotes import split_reply
 from channels_in.email.services import email_ingest
+from chatbot.models import BotSettings
 from helpdesk.contacts.models import ContactIdentity
 from helpdesk.tickets.models import (
     Attachment,
+    AuthorType,
     DeliveryState,
     Message,
     RawInbound,
     RawStatus,
+    Ticket,
 )
 from helpdesk.tickets.services import message_reply
+from orders_link.models import OrderStatus, ShipmentStatus
 from tests.channels_in.email.mails import build_mail
+from tests.factories import ContactFactory, OrderFactory, ShipmentFactory
 
 DATE = format_datetime(timezone.now())
 
@@ -318,6 +323,44 @@ def test_html_only_replies_are_separated_on_their_structure(html, reply):
     assert inbound.metadata["email"]["quoted"]
 
 
+# A webmail reply: the client put the sender's name, the rule and the quoted mail's header
+# block in one block of their own, under the reply.
+WEBMAIL_HR_REPLY = """<html><body><div>Thanks, the new address is right.
+<div>I will be home on Friday.</div><div>Marie
+<hr><b>From: </b>Support &lt;support@shop.test&gt;<br><b>To: </b>marie@example.test<br>
+<b>Sent: </b>Tuesday, 1 December 2026 09:14:05<br><b>Subject: </b>Your delivery<br><br>
+<p>Could you confirm your address before we ship order 1042?</p></div></div></body></html>"""
+
+
+def test_a_block_opened_by_a_rule_and_a_header_block_is_the_quote_whole():
+    inbound = parse_email(build_mail(text=None, html=WEBMAIL_HR_REPLY), inbox_id=1)
+    assert inbound.text == "Thanks, the new address is right.\nI will be home on Friday."
+    quoted = inbound.metadata["email"]["quoted"]
+    assert "Could you confirm your address" in quoted and "Marie" in quoted
+
+
+@pytest.mark.parametrize(
+    ("html", "reply"),
+    [
+        # Reply text longer than a name before the rule in the same block: the reply's own.
+        (
+            "<div>Hello</div><div>Please ship it to my office at 4 Quay Street instead, thanks."
+            "<hr><b>From:</b> support@shop.test<br><b>Sent:</b> 1 Dec 2026 09:14<br>"
+            "<b>Subject:</b> Delivery<br>Where should we ship it?</div>",
+            "Hello\nPlease ship it to my office at 4 Quay Street instead, thanks.",
+        ),
+        # A rule with no mail header under it is a decoration, not a quote.
+        (
+            "<div>Hello</div><div>Marie<hr><p>PS: the code is 4410.</p></div>",
+            "Hello\nMarie\n\nPS: the code is 4410.",
+        ),
+    ],
+)
+def test_a_rule_cuts_only_before_a_header_block_and_keeps_the_replys_own_text(html, reply):
+    inbound = parse_email(build_mail(text=None, html=html), inbox_id=1)
+    assert inbound.text == reply
+
+
 def test_html_to_text_keeps_line_breaks():
     assert html_to_text("<div>a<br>b</div><p>c</p>") == "a\nb\n\nc"
 
@@ -405,3 +448,81 @@ def test_forged_mail_opens_its_own_ticket_shown_as_possibly_forged(email_inbox, 
     assert b'id="possibly-forged"' in detail.content
     # The genuine conversation was left alone.
     assert Message.objects.filter(ticket_id=genuine.ticket_id).count() == 1
+
+
+AUTHENTICATION_FAILED = (
+    b"Authentication-Results: mail.shop.test; spf=fail smtp.mailfrom=example.test;"
+    b" dkim=none; dmarc=fail header.from=example.test\n"
+)
+TRACKING_URL = "https://track.example.test/6A42424242"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_forged_mail_from_a_verified_customer_never_reaches_their_orders_or_identity(
+    email_inbox, django_capture_on_commit_callbacks
+):
+    BotSettings.objects.create(inbox=email_inbox, enabled=True)
+    owner = ContactFactory(name="Jeanne Martin")
+    real = ContactIdentity.objects.create(
+        contact=owner, kind="email", address="jeanne@example.test", verified=True
+    )
+    order = OrderFactory(
+        number="48213", contact=owner, email="jeanne@example.test", status=OrderStatus.SHIPPED
+    )
+    ShipmentFactory(
+        order=order,
+        tracking_number="6A42424242",
+        tracking_url=TRACKING_URL,
+        status=ShipmentStatus.IN_TRANSIT,
+    )
+
+    def write(n: int, *, forged: bool):
+        raw = build_mail(
+            sender="Jeanne Martin <jeanne@example.test>",
+            subject="Where is my order?",
+            text="Hello, where is my order? Thanks, Jeanne",
+            message_id=f"<question-{n}@example.test>",
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            result = email_ingest(
+                raw=AUTHENTICATION_FAILED + raw if forged else raw, inbox=email_inbox
+            )
+        bot = Message.objects.filter(ticket_id=result.ticket_id, author_type=AuthorType.BOT)
+        return result, " ".join(bot.values_list("text", flat=True))
+
+    forged, answer = write(1, forged=True)
+    message = Message.objects.select_related("identity", "ticket").get(pk=forged.message_id)
+    claim = message.identity
+    # Filed under an identity that only claims the address, with a contact of its own.
+    assert (claim.address, claim.claimed, claim.verified) == ("jeanne@example.test", True, False)
+    assert claim.contact_id != owner.pk
+    assert message.ticket.contact_id == claim.contact_id
+    # The bot answered, without anything of Jeanne's order.
+    assert answer
+    assert "48213" not in answer and "6A42424242" not in answer and TRACKING_URL not in answer
+    assert message.ticket.bot_conversation.verified_order is None
+    # Nothing in Jeanne's history: no ticket, no message under her verified identity.
+    assert not Ticket.objects.filter(contact=owner).exists()
+    assert not Message.objects.filter(identity=real).exists()
+    real.refresh_from_db()
+    assert real.verified and real.contact_id == owner.pk
+    # A second forged mail from the address joins the same claim, never the owner.
+    again, _answer = write(2, forged=True)
+    assert Message.objects.get(pk=again.message_id).identity_id == claim.pk
+
+    # The same question, with the domain vouching for it, is Jeanne's and gets her order.
+    genuine, answer = write(3, forged=False)
+    assert Message.objects.get(pk=genuine.message_id).identity_id == real.pk
+    assert Ticket.objects.get(pk=genuine.ticket_id).contact_id == owner.pk
+    assert TRACKING_URL in answer
+
+
+@pytest.mark.django_db
+def test_a_claimed_identity_is_shown_to_agents_as_unverified(email_inbox, agent_client):
+    forged = email_ingest(
+        raw=AUTHENTICATION_FAILED + build_mail(sender="Jeanne <jeanne@example.test>"),
+        inbox=email_inbox,
+    )
+    page = agent_client.get(f"/inbox/tickets/{forged.ticket_id}/")
+    assert page.status_code == 200
+    assert b"claims to be this address, unproven" in page.content

@@ -24,6 +24,16 @@ pytestmark = pytest.mark.django_db(transaction=True)
 JEANNE = "jeanne@example.test"
 
 
+@pytest.fixture(autouse=True)
+def fresh_code_budget():
+    """Each test starts with the address's hourly budget of codes unspent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def inbox(db):
     return InboxFactory(kind="webchat", name="Site chat", config={"allowed_origins": [ORIGIN]})
@@ -181,3 +191,17 @@ async def test_an_agent_confirms_the_claim_and_can_answer_by_email(inbox):
         assert "already settled" in again.content.decode()
 
     await sync_to_async(confirm)()
+
+
+async def test_an_address_gets_at_most_three_codes_an_hour(inbox):
+    await sync_to_async(known_customer)()
+    for attempt in range(3):
+        comm, _ = await start(inbox)
+        await comm.send_json_to({"type": "email", "email": JEANNE})
+        assert await comm.receive_json_from() == {"type": "code_sent"}, attempt
+        await comm.disconnect()
+    comm, _ = await start(inbox)
+    await comm.send_json_to({"type": "email", "email": JEANNE})
+    assert (await comm.receive_json_from())["error"] == "rate_limited"
+    await comm.disconnect()
+    assert len(mail.outbox) == 3
