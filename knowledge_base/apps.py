@@ -31,7 +31,8 @@ class KnowledgeBaseConfig(AppConfig):
         # model (the admin, scripts); a periodic task catches up with bulk writes. The
         # settings are system checks.
         import knowledge_base.checks
-        import knowledge_base.search.subscribers  # noqa: F401
+        import knowledge_base.search.subscribers
+        import knowledge_base.tasks  # noqa: F401  (queued by name: helpdesk.celery.task_named)
         from knowledge_base.search import signals
 
         signals.connect()

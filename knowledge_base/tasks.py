@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from knowledge_base.search.backends import get_backend
+from knowledge_base.search.catch_up import search_catch_up
+
 
 @shared_task(
     bind=True,
@@ -13,8 +16,6 @@ from celery import shared_task
 )
 def search_index_task(self, action: str, kind: str, ids: list[int]) -> None:
     """Index or remove rows in the search backend; retried with back-off while it fails."""
-    from knowledge_base.search.backends import get_backend
-
     backend = get_backend()
     if action == "remove":
         backend.remove(kind=kind, ids=ids)
@@ -26,6 +27,4 @@ def search_index_task(self, action: str, kind: str, ids: list[int]) -> None:
 def search_catch_up_task() -> dict[str, int]:
     """Periodic (celery beat): bring the external search index up to date with rows written
     in bulk (see knowledge_base.search.catch_up)."""
-    from knowledge_base.search.catch_up import search_catch_up
-
     return search_catch_up()

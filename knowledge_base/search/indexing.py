@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from django.db import connection, transaction
 
+from helpdesk.celery import task_named
 from knowledge_base.search.backends import DATABASE, backend_path
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,8 @@ def _flush() -> None:
 
 
 def _enqueue(action: str, kind: str, ids: list[int]) -> None:
-    from knowledge_base.tasks import search_index_task
-
     try:
-        search_index_task.delay(action, kind, ids)
+        task_named("knowledge_base.tasks.search_index_task").delay(action, kind, ids)
     except Exception:
         # The broker is down: the write stands; the catch-up task or `search_reindex` mends.
         logger.exception("search: could not queue %s of %s %s", action, kind, ids)
