@@ -126,7 +126,7 @@ def test_a_bulk_action_with_one_failing_ticket_changes_the_others_and_says_which
             raise DomainError("This ticket is locked by an audit.")
         return result
 
-    monkeypatch.setattr("helpdesk.inbox.views.ticket_set_status", refuse_one)
+    monkeypatch.setattr("helpdesk.inbox.views.lists.ticket_set_status", refuse_one)
     client.force_login(agent)
     response = client.post(
         reverse("inbox:tickets_bulk"),
@@ -171,7 +171,7 @@ def test_a_programming_error_in_a_bulk_action_is_a_500_and_changes_nothing(clien
         if ticket.pk == tickets[1].pk:
             raise ValueError("a bug, not a refusal")
 
-    monkeypatch.setattr("helpdesk.inbox.views.ticket_set_status", broken)
+    monkeypatch.setattr("helpdesk.inbox.views.lists.ticket_set_status", broken)
     client.raise_request_exception = False
     client.force_login(agent)
     response = client.post(
