@@ -7,6 +7,7 @@ import logging
 from celery import shared_task
 from django.core.cache import cache
 
+from channels_in.email.imap import imap_configured, imap_poll
 from helpdesk.tickets.models import Inbox, InboxKind
 
 logger = logging.getLogger(__name__)
@@ -17,7 +18,6 @@ POLL_LOCK_SECONDS = 15 * 60
 @shared_task(ignore_result=True)
 def email_poll_all_task() -> int:
     """Beat: one poll task per enabled email inbox that has an IMAP mailbox."""
-    from channels_in.email.imap import imap_configured
 
     count = 0
     for inbox in Inbox.objects.filter(kind=InboxKind.EMAIL, enabled=True):
@@ -30,7 +30,6 @@ def email_poll_all_task() -> int:
 @shared_task(ignore_result=True)
 def email_poll_inbox_task(inbox_id: int) -> dict | None:
     """Poll one mailbox; a poll still running (slow server) makes the next one skip."""
-    from channels_in.email.imap import imap_poll
 
     lock = f"email-imap-poll:{inbox_id}"
     if not cache.add(lock, 1, timeout=POLL_LOCK_SECONDS):

@@ -34,7 +34,12 @@ from helpdesk.tickets.models import (
     MessageKind,
     Ticket,
 )
-from helpdesk.tickets.services import message_reply
+from helpdesk.tickets.services import (
+    message_reply,
+    ticket_hand_over,
+    ticket_link_order,
+    ticket_merge,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +129,6 @@ def _hand_over(
 
 
 def ticket_give_to_agents(*, ticket: Ticket, reason: str, actor=None) -> None:
-    from helpdesk.tickets.services import ticket_hand_over
 
     ticket_hand_over(ticket=ticket, reason=reason, actor=actor)
 
@@ -230,7 +234,6 @@ def take_turn(*, ticket_id: int, message_id: int) -> BotTurn | None:
 
 def _join_delay_notice(*, ticket: Ticket, order) -> None:
     """A delay notice already went out for this order: this conversation joins its ticket."""
-    from helpdesk.tickets.services import ticket_link_order, ticket_merge
 
     notice_ticket = delay_notice_ticket(order)
     if order.contact_id == ticket.contact_id and ticket.order_id != order.pk:

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import logging
 
+from django.contrib.auth import get_user_model
+
+from chatbot.selectors import bot_answers
+from helpdesk import conversation, domain_events
+from helpdesk.tickets.models import Handler, Ticket
+
 logger = logging.getLogger(__name__)
 
 
 class LazyBotHandler:
-    """The bot's conversation handler, imported on its first turn."""
+    """The bot's conversation handler, imported on its first turn (``chatbot.handler`` brings
+    the language model and scikit-learn, two seconds of start-up for every process)."""
 
     name = "bot"
 
@@ -26,10 +33,6 @@ def on_messages_received(events: list) -> None:
     """Customers' first messages opened tickets: on an inbox the bot answers, the bot owns the
     conversation from now on and takes its turn, for that message and for any later one of
     the same batch on that ticket. Whether the bot answers is read once per inbox."""
-    from chatbot.selectors import bot_answers
-    from helpdesk import domain_events
-    from helpdesk.tickets.models import Handler, Ticket
-
     created = {e.ticket_id for e in events if getattr(e, "created_ticket", False)}
     if not created:
         return
@@ -73,16 +76,12 @@ def on_messages_received(events: list) -> None:
 
 def on_reply_sent(event) -> None:
     """An agent answered a conversation the bot had: the agent has taken it over."""
-    from helpdesk.tickets.models import Handler, Ticket
-
     author_id = getattr(event, "author_id", None)
     if author_id is None:
         return
     ticket = Ticket.objects.filter(pk=event.ticket_id, handler=Handler.BOT).first()
     if ticket is None:
         return
-    from django.contrib.auth import get_user_model
-
     from chatbot.handler import ticket_give_to_agents
 
     actor = get_user_model().objects.filter(pk=author_id).first()
@@ -90,8 +89,6 @@ def on_reply_sent(event) -> None:
 
 
 def register() -> None:
-    from helpdesk import conversation, domain_events
-
     conversation.register_handler("bot", LazyBotHandler())
     domain_events.batch_subscriber(domain_events.MessageReceived)(on_messages_received)
     domain_events.subscriber(domain_events.ReplySent)(on_reply_sent)

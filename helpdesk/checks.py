@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from helpdesk.contracts import ChannelAdapter
+from helpdesk.tickets.models import InboxKind
 
 # Integer settings of the core: (name, minimum).
 NON_NEGATIVE = 0
@@ -46,7 +47,6 @@ DEFAULT_SECRET_KEYS = {"", "change-me", "changeme", "secret", "django-insecure"}
 def check_channels(app_configs: Iterable[Any] | None = None, **kwargs: Any) -> list[CheckMessage]:
     """Each HELPDESK_CHANNELS entry: ``"module:Class"``, importable, a ChannelAdapter of its
     kind."""
-    from helpdesk.tickets.models import InboxKind
 
     channels = getattr(settings, "HELPDESK_CHANNELS", None)
     if not isinstance(channels, dict) or not channels:

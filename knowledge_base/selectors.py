@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from helpdesk.tickets.selectors import is_staff_member, sees_everything
 from knowledge_base.models import Article, ArticleRevision, Category
 
 
@@ -48,13 +49,11 @@ def article_votes(*, article: Article) -> dict[str, int]:
 
 
 def can_edit_articles(user: User | AnonymousUser) -> bool:
-    from helpdesk.tickets.selectors import sees_everything
 
     return sees_everything(user)
 
 
 def can_read_articles(user: User | AnonymousUser) -> bool:
-    from helpdesk.tickets.selectors import is_staff_member
 
     return is_staff_member(user)
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from markdown_it import MarkdownIt
 
 from knowledge_base.models import Article, ArticleRevision, ArticleVote
+from knowledge_base.search import indexing
 
 _markdown = MarkdownIt("commonmark", {"linkify": False, "typographer": False}).enable("table")
 
@@ -38,7 +39,6 @@ EDITABLE = ("category", "language", "slug", "title", "summary", "body", "publish
 
 
 def _index_on_commit(article_id: int) -> None:
-    from knowledge_base.search import indexing
 
     indexing.index_on_commit(kind="article", ids=[article_id])
 
@@ -86,7 +86,6 @@ def article_update(*, article: Article, editor: User | None = None, **fields: An
 
 @transaction.atomic
 def article_delete(*, article: Article) -> None:
-    from knowledge_base.search import indexing
 
     pk = article.pk
     article.delete()

@@ -48,6 +48,17 @@ def _no_redis_pause_left_over():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_and_time_zone():
+    """A request by an agent with their own language or time zone activates it for the rest of
+    its thread, as a server does until its next request: each test starts from the defaults."""
+    from django.utils import timezone, translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+    timezone.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _eager_tasks():
     """Tasks run in-process in every lane, except in tests that start a real worker."""
     from helpdesk.celery import app

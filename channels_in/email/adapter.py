@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from channels_in.base import DeliveryError, InboundMessage, OutboundMessage, SendResult
+from channels_in.email.parsing import parse_email
 from channels_in.email.threading import by_subject_token
 from helpdesk.tickets.models import ThreadingReason
 
@@ -77,7 +78,6 @@ class EmailAdapter:
     def parse(
         self, payload: bytes, *, inbox_id: int, config: Mapping[str, Any]
     ) -> list[InboundMessage]:
-        from channels_in.email.parsing import parse_email
 
         return [parse_email(payload, inbox_id=inbox_id)]
 

@@ -33,6 +33,7 @@ from channels_in.base import (
     Sender,
     SendResult,
 )
+from channels_in.webchat.services import webchat_agent_typing
 from channels_in.webchat.visitors import visitor_group
 from helpdesk.security.payloads import MalformedPayload, json_loads
 
@@ -143,7 +144,6 @@ class WebchatAdapter:
 
     def agent_typing(self, ticket: Any) -> None:
         """An agent is typing a reply: the ticket's visitors see it in their widget."""
-        from channels_in.webchat.services import webchat_agent_typing
 
         webchat_agent_typing(ticket=ticket)
 

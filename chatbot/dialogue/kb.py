@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 
 from chatbot.nlu.text import text_normalize
+from knowledge_base.models import Article
+from knowledge_base.search import article_search
 
 _WORD = re.compile(r"\w{3,}")
 _STOP = frozenset(
@@ -151,8 +153,6 @@ def passage_best(*, body: str, query: str, limit: int = 280) -> str:
 def kb_best(*, query: str, language: str) -> tuple[Passage, float, str] | None:
     """The best public article for ``query`` in ``language``: its relevant passage, how
     relevant it is (``relevance``) and its category's slug, whatever the relevance."""
-    from knowledge_base.models import Article
-    from knowledge_base.search import article_search
 
     hits = article_search(query=query, language=language, limit=3, audience="public")
     if not hits:

@@ -22,6 +22,7 @@ from helpdesk.tickets.selectors import (
 )
 from helpdesk.tickets.services import contact_merge
 from helpdesk.tickets.services.claims import identity_claims_pending_for
+from orders_link.models import Shipment
 
 PAGE_SIZE = 50
 
@@ -81,7 +82,6 @@ def contact_detail(request: AgentRequest, pk: int) -> HttpResponse:
             .prefetch_related("identities")
             .order_by("-pk")[:10]
         )
-    from orders_link.models import Shipment
 
     context = {
         "contact": contact,

@@ -13,6 +13,9 @@ import logging
 
 from django.conf import settings
 
+from knowledge_base.models import Article
+from knowledge_base.search.backends import get_backend
+from knowledge_base.search.text import parse_query, plain_text, snippet
 from knowledge_base.search.types import AUDIENCES, ArticleHit, SearchTimeout
 
 __all__ = ["ArticleHit", "article_search"]
@@ -35,9 +38,6 @@ def article_search(
 def article_search_hits(
     *, query: str, language: str, limit: int = 3, audience: str = "public", prefix: bool = False
 ) -> list[ArticleHit]:
-    from knowledge_base.models import Article
-    from knowledge_base.search.backends import get_backend
-    from knowledge_base.search.text import parse_query, plain_text, snippet
 
     if audience not in AUDIENCES:
         raise ValueError(f"audience must be one of {AUDIENCES}, not {audience!r}")

@@ -16,7 +16,10 @@ from datetime import datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
+from helpdesk.tickets.models import Message, Ticket
+from knowledge_base.models import Article
 from knowledge_base.search import indexing
+from knowledge_base.search.backends import get_backend
 
 KEY = "kb-search-catch-up"
 FIRST_WINDOW = timedelta(minutes=15)  # looked back on the first run (or a lost cache)
@@ -39,9 +42,6 @@ def search_catch_up(*, now: datetime | None = None) -> dict[str, int]:
     """Index what changed since the last run; returns the rows sent per kind."""
     if not indexing.external():
         return {}
-    from helpdesk.tickets.models import Message, Ticket
-    from knowledge_base.models import Article
-    from knowledge_base.search.backends import get_backend
 
     now = now or timezone.now()
     last = cache.get(KEY)

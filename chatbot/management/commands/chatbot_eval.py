@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from chatbot.dialogue.kb import kb_best
 from chatbot.nlu import message_understand
 from chatbot.nlu.data import INTENTS, evaluation_rows
 from chatbot.nlu.model import VARIANTS, model_get, model_set, model_train
@@ -28,7 +29,6 @@ def kb_thresholds(rows: list[dict[str, str]], predictions: list[dict[str, Any]])
     """For the questions of knowledge-base intents and the out_of_scope ones: the best
     article's relevance, and per threshold the share of right answers kept and of wrong ones
     (another category's article, or any article for out_of_scope) refused."""
-    from chatbot.dialogue.kb import kb_best
 
     right: list[float] = []
     wrong: list[float] = []

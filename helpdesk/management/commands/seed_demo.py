@@ -17,6 +17,8 @@ from channels_in.base import InboundMessage, Sender
 from helpdesk.accounts.models import AgentProfile, Role, Team
 from helpdesk.contacts.models import Contact, ContactIdentity, IdentityKind
 from helpdesk.demo_shop import demo_origins
+from helpdesk.inbox.models import CannedResponse
+from helpdesk.sla.models import BusinessCalendar, Holiday, OpeningPeriod, SlaPolicy
 from helpdesk.tickets.models import Inbox, InboxKind, Message, Ticket, TicketStatus
 from helpdesk.tickets.services import message_receive, message_reply, ticket_set_status
 from knowledge_base.demo import load_demo_articles
@@ -252,9 +254,6 @@ class Command(BaseCommand):
         """Office hours in Paris with French public holidays, one SLA policy on them, and a
         few canned responses in each language."""
         from datetime import date, time
-
-        from helpdesk.inbox.models import CannedResponse
-        from helpdesk.sla.models import BusinessCalendar, Holiday, OpeningPeriod, SlaPolicy
 
         calendar, created = BusinessCalendar.objects.get_or_create(
             name="Paris office", defaults={"time_zone": "Europe/Paris"}

@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 
+from helpdesk.tickets.models import Message, Ticket
 from knowledge_base.search import sqlite_index
 from knowledge_base.search.backends.base import KINDS, Progress
 from knowledge_base.search.text import ParsedQuery, query_stems, spellings, words
@@ -341,7 +342,6 @@ def _visible_rule(visible: QuerySet | None) -> tuple[str, tuple]:
 
 
 def _phrase_rows(kind: str, rows: list, query: ParsedQuery) -> list:
-    from helpdesk.tickets.models import Message, Ticket
 
     wanted = " ".join(query.terms)
     model, field = (Ticket, "subject") if kind == "ticket" else (Message, "text")

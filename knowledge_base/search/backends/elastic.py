@@ -22,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
+from helpdesk.tickets.models import Message, Ticket
+from knowledge_base.models import Article
 from knowledge_base.search.backends.base import KINDS, Progress
 from knowledge_base.search.text import ParsedQuery
 from knowledge_base.search.types import SearchTimeout, TextMatch
@@ -126,8 +128,6 @@ def _client(url: str):
 
 
 def _rows(kind: str, ids: Iterable[int] | None = None) -> Iterator[tuple[int, dict]]:
-    from helpdesk.tickets.models import Message, Ticket
-    from knowledge_base.models import Article
 
     if kind == "article":
         qs: QuerySet = Article.objects.all()
@@ -220,9 +220,6 @@ class ElasticsearchBackend:
     ) -> int:
         """A new index per kind, filled in bulk, then the alias moved to it atomically."""
         from elasticsearch import helpers
-
-        from helpdesk.tickets.models import Message, Ticket
-        from knowledge_base.models import Article
 
         counts = {
             "article": Article.objects.count,
@@ -350,8 +347,6 @@ class ElasticsearchBackend:
         if kind == "ticket":
             pairs = [(pk, pk) for pk in ids]
         else:
-            from helpdesk.tickets.models import Message
-
             owners = dict(Message.objects.filter(pk__in=ids).values_list("pk", "ticket_id"))
             pairs = [(pk, owners[pk]) for pk in ids if pk in owners]
         allowed = set(visible.filter(pk__in={t for _, t in pairs}).values_list("pk", flat=True))
