@@ -318,69 +318,81 @@ def ticket_timeline_items(*, ticket: Ticket) -> list[TimelineItem]:
         TimelineItem(at=m.created_at, kind="message", message=m, sort_key=(m.created_at, 1, m.pk))
         for m in messages
     ]
-    order = ticket.order
-    if order is not None:
+    if ticket.order is not None:
+        items += _order_story(ticket.order)
+    items.sort(key=lambda item: item.sort_key)
+    return items
+
+
+def _order_story(order) -> list[TimelineItem]:
+    """The order placed, each parcel's journey, and the delay notices about them."""
+    items = [
+        TimelineItem(
+            at=order.placed_at,
+            kind="order",
+            label=str(_("Order %(number)s placed") % {"number": order.number}),
+            detail=order.get_status_display(),
+            sort_key=(order.placed_at, 0, 0),
+        )
+    ]
+    shipments = order.shipments.prefetch_related(Prefetch("events", to_attr="scans")).order_by(
+        "created_at", "id"
+    )
+    for shipment in shipments:
+        items += _shipment_story(shipment)
+    notices = DelayNotice.objects.filter(shipment__order=order).select_related("shipment")
+    for notice in notices:
+        detail = ""
+        if notice.new_estimate:
+            estimate = date_format(notice.new_estimate)
+            detail = str(_("New estimate: %(date)s") % {"date": estimate})
         items.append(
             TimelineItem(
-                at=order.placed_at,
+                at=notice.detected_at,
                 kind="order",
-                label=str(_("Order %(number)s placed") % {"number": order.number}),
-                detail=order.get_status_display(),
-                sort_key=(order.placed_at, 0, 0),
+                label=str(
+                    _("Delay notice (%(kind)s): %(shipment)s")
+                    % {"kind": notice.get_kind_display(), "shipment": notice.shipment}
+                ),
+                detail=detail,
+                sort_key=(notice.detected_at, 0, notice.pk),
             )
         )
-        shipments = order.shipments.prefetch_related(Prefetch("events", to_attr="scans")).order_by(
-            "created_at", "id"
-        )
-        for shipment in shipments:
-            name = f"{shipment.carrier} {shipment.tracking_number}"
-            if shipment.shipped_at:
-                items.append(
-                    TimelineItem(
-                        at=shipment.shipped_at,
-                        kind="order",
-                        label=str(_("Shipped: %(shipment)s") % {"shipment": name}),
-                        sort_key=(shipment.shipped_at, 0, shipment.pk),
-                    )
-                )
-            for scan in shipment.scans:
-                items.append(
-                    TimelineItem(
-                        at=scan.occurred_at,
-                        kind="order",
-                        label=f"{name}: {scan.get_status_display()}",
-                        detail=" · ".join(x for x in (scan.location, scan.description) if x),
-                        sort_key=(scan.occurred_at, 0, scan.pk),
-                    )
-                )
-            if shipment.delivered_at and not any(s.status == "delivered" for s in shipment.scans):
-                items.append(
-                    TimelineItem(
-                        at=shipment.delivered_at,
-                        kind="order",
-                        label=str(_("Delivered: %(shipment)s") % {"shipment": name}),
-                        sort_key=(shipment.delivered_at, 0, shipment.pk),
-                    )
-                )
-        notices = DelayNotice.objects.filter(shipment__order=order).select_related("shipment")
-        for notice in notices:
-            detail = ""
-            if notice.new_estimate:
-                estimate = date_format(notice.new_estimate)
-                detail = str(_("New estimate: %(date)s") % {"date": estimate})
-            items.append(
-                TimelineItem(
-                    at=notice.detected_at,
-                    kind="order",
-                    label=str(
-                        _("Delay notice (%(kind)s): %(shipment)s")
-                        % {"kind": notice.get_kind_display(), "shipment": notice.shipment}
-                    ),
-                    detail=detail,
-                    sort_key=(notice.detected_at, 0, notice.pk),
-                )
+    return items
+
+
+def _shipment_story(shipment) -> list[TimelineItem]:
+    """Shipped, each tracking scan, delivered (when no scan said so)."""
+    name = f"{shipment.carrier} {shipment.tracking_number}"
+    items = []
+    if shipment.shipped_at:
+        items.append(
+            TimelineItem(
+                at=shipment.shipped_at,
+                kind="order",
+                label=str(_("Shipped: %(shipment)s") % {"shipment": name}),
+                sort_key=(shipment.shipped_at, 0, shipment.pk),
             )
-    items.sort(key=lambda item: item.sort_key)
+        )
+    for scan in shipment.scans:
+        items.append(
+            TimelineItem(
+                at=scan.occurred_at,
+                kind="order",
+                label=f"{name}: {scan.get_status_display()}",
+                detail=" · ".join(x for x in (scan.location, scan.description) if x),
+                sort_key=(scan.occurred_at, 0, scan.pk),
+            )
+        )
+    if shipment.delivered_at and not any(s.status == "delivered" for s in shipment.scans):
+        items.append(
+            TimelineItem(
+                at=shipment.delivered_at,
+                kind="order",
+                label=str(_("Delivered: %(shipment)s") % {"shipment": name}),
+                sort_key=(shipment.delivered_at, 0, shipment.pk),
+            )
+        )
     return items
 
 

@@ -152,68 +152,7 @@ def _reply_window_check(form: ReplyForm, window, data: dict):
 def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
     ticket = _visible_ticket(request, pk)
     if request.method == "POST":
-        identities = list(ticket.contact.identities.all())
-        form = ReplyForm(request.POST, request.FILES, identities=identities)
-        if form.is_valid():
-            data = form.cleaned_data
-            files = tuple(
-                (f.name, f.content_type or "application/octet-stream", f.read())
-                for f in data["files"]
-            )
-            identity = next((i for i in identities if i.pk == data["identity"]), None)
-            if identity is None and not data["internal"]:
-                identity = reply_identity_default(ticket=ticket, identities=identities)
-            template = None
-            if not data["internal"] and identity is not None:
-                window = reply_windows(ticket=ticket, identities=[identity], agent=request.user)
-                template = _reply_window_check(form, window.get(identity.pk), data)
-        if form.is_valid():
-            # One transaction: the live event goes out with the message whole (attachments,
-            # mentions, status), or nothing is stored.
-            with transaction.atomic():
-                if template is not None:
-                    text, metadata, inbox = template
-                    message = message_reply(
-                        ticket=ticket,
-                        author=request.user,
-                        text=text,
-                        identity=identity,
-                        inbox=inbox,
-                        metadata=metadata,
-                    )
-                    if data["then_status"]:
-                        ticket_set_status(
-                            ticket=ticket, status=data["then_status"], actor=request.user
-                        )
-                else:
-                    message = ticket_respond(
-                        ticket=ticket,
-                        author=request.user,
-                        text=data["text"],
-                        internal=data["internal"],
-                        identity=identity,
-                        files=files,
-                        then_status=data["then_status"] or "",
-                    )
-                if (
-                    not data["internal"]
-                    and settings.HELPDESK_ASSIGN_ON_REPLY
-                    and ticket.assignee_id is None
-                ):
-                    # Whoever answers an unassigned ticket takes it (ASSIGN_ON_REPLY).
-                    ticket.refresh_from_db(fields=["assignee"])
-                    if ticket.assignee_id is None:
-                        ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
-                mentions_record(message=message, author=request.user)
-                unseen = mentions_unseen(message=message, author=request.user)
-            if unseen:
-                # Told on the ticket page, with the offer to assign or share the ticket.
-                request.session[f"mention_unseen_{ticket.pk}"] = unseen
-            return redirect("inbox:ticket_detail", pk=ticket.pk)
-        ticket_mark_read(ticket=ticket, user=request.user)
-        return render(
-            request, "inbox/ticket_detail.html", _ticket_context(request, ticket, form), status=400
-        )
+        return _reply_post(request, ticket)
     ticket_mark_read(ticket=ticket, user=request.user)
     if request.GET.get("partial") == "timeline":
         return render(
@@ -230,6 +169,72 @@ def ticket_detail(request: AgentRequest, pk: int) -> HttpResponse:
         _agents().filter(pk__in=unseen).prefetch_related("agent_profile__teams")
     )
     return render(request, "inbox/ticket_detail.html", context)
+
+
+def _reply_post(request: AgentRequest, ticket: Ticket) -> HttpResponse:
+    """The reply box: a reply or a note, checked against the channel's reply window."""
+    identities = list(ticket.contact.identities.all())
+    form = ReplyForm(request.POST, request.FILES, identities=identities)
+    identity, template = None, None
+    if form.is_valid():
+        data = form.cleaned_data
+        identity = next((i for i in identities if i.pk == data["identity"]), None)
+        if identity is None and not data["internal"]:
+            identity = reply_identity_default(ticket=ticket, identities=identities)
+        if not data["internal"] and identity is not None:
+            window = reply_windows(ticket=ticket, identities=[identity], agent=request.user)
+            template = _reply_window_check(form, window.get(identity.pk), data)
+    if not form.is_valid():  # the window's check may have refused it since
+        ticket_mark_read(ticket=ticket, user=request.user)
+        return render(
+            request, "inbox/ticket_detail.html", _ticket_context(request, ticket, form), status=400
+        )
+    unseen = _reply_store(request, ticket, form.cleaned_data, identity=identity, template=template)
+    if unseen:
+        # Told on the ticket page, with the offer to assign or share the ticket.
+        request.session[f"mention_unseen_{ticket.pk}"] = unseen
+    return redirect("inbox:ticket_detail", pk=ticket.pk)
+
+
+def _reply_store(
+    request: AgentRequest, ticket: Ticket, data: dict, *, identity, template
+) -> list[int]:
+    """One transaction: the live event goes out with the message whole (attachments,
+    mentions, status), or nothing is stored. The mentioned agents who cannot see the ticket."""
+    files = tuple(
+        (f.name, f.content_type or "application/octet-stream", f.read()) for f in data["files"]
+    )
+    with transaction.atomic():
+        if template is not None:
+            text, metadata, inbox = template
+            message = message_reply(
+                ticket=ticket,
+                author=request.user,
+                text=text,
+                identity=identity,
+                inbox=inbox,
+                metadata=metadata,
+            )
+            if data["then_status"]:
+                ticket_set_status(ticket=ticket, status=data["then_status"], actor=request.user)
+        else:
+            message = ticket_respond(
+                ticket=ticket,
+                author=request.user,
+                text=data["text"],
+                internal=data["internal"],
+                identity=identity,
+                files=files,
+                then_status=data["then_status"] or "",
+            )
+        assign = settings.HELPDESK_ASSIGN_ON_REPLY and not data["internal"]
+        if assign and ticket.assignee_id is None:
+            # Whoever answers an unassigned ticket takes it (ASSIGN_ON_REPLY).
+            ticket.refresh_from_db(fields=["assignee"])
+            if ticket.assignee_id is None:
+                ticket_assign(ticket=ticket, assignee=request.user, actor=request.user)
+        mentions_record(message=message, author=request.user)
+        return mentions_unseen(message=message, author=request.user)
 
 
 @staff_required
