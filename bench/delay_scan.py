@@ -79,8 +79,22 @@ def _drop(database_url: str, name: str) -> None:
 
 
 def _copy(table: str, columns: list[str], rows) -> None:
+    """COPY ``rows`` into ``table``. A column they do not carry (one a later migration added,
+    say) gets its field's default, or an empty value, so that it never stops the load."""
+    from django.apps import apps
     from django.db import connection
+    from inbox_scale import _constant_for
 
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    extra = [
+        (field.column, _constant_for(field))
+        for field in model._meta.concrete_fields
+        if field.column not in columns
+    ]
+    if extra:
+        constants = tuple(value for _, value in extra)
+        columns = columns + [column for column, _ in extra]
+        rows = (tuple(row) + constants for row in rows)
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
